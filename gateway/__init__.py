@@ -1,0 +1,1 @@
+"""SafeDial: a privacy-safe outbound calling gateway in front of Asterisk."""

@@ -1,0 +1,244 @@
+"""AMI adapter over panoramisk: originate a call and wait for its one outcome.
+
+panoramisk is kept behind this class. Its behaviours that matter here:
+- it logs raw messages (numbers!) at debug level, so it gets a logger of its
+  own that is switched off; this module logs only call ids and outcomes;
+- after a reconnect it re-sends actions that got no answer, which could place
+  a call twice, so ``Originate`` is in its forgettable actions and a pending
+  call fails with ``PbxUnavailable`` when the connection drops;
+- a reply whose ActionID matches a pending action goes to that action: the
+  async Originate's future resolves with the OriginateResponse event.
+Every wait has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from panoramisk import Manager
+
+from gateway.ami.tracker import CallTracker, call_id_of
+from gateway.calls.models import CallReport, DialRequest
+from gateway.errors import OriginateFailed, PbxUnavailable
+from gateway.pbx import dialvars
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 5.0
+#: Beyond ringing both phones, how long a call may last before the wait gives up.
+DEFAULT_MAX_CALL_S = 4 * 3600.0
+
+
+def _silent_logger() -> logging.Logger:
+    """panoramisk logs whole AMI messages (with numbers): switch its loggers off."""
+    for name in ("panoramisk", "safedial.ami.library"):
+        quiet = logging.getLogger(name)
+        quiet.propagate = False
+        quiet.setLevel(logging.CRITICAL + 1)
+        if not quiet.handlers:
+            quiet.addHandler(logging.NullHandler())
+    quiet.disabled = True
+    return quiet
+
+
+def _variables(request: DialRequest, call_id: str) -> list[str]:
+    values = {
+        dialvars.VAR_CALL_ID: call_id,
+        dialvars.VAR_CALLERID_MODE: request.mode.value,
+        dialvars.VAR_PARTICIPANT: request.participant.e164,
+        dialvars.VAR_RING_TIMEOUT: str(request.ring_timeout_s),
+    }
+    for value in values.values():
+        # AMI splits Variable values on commas and ends headers at line breaks.
+        if any(char in value for char in ",\r\n|"):
+            raise ValueError("a dialplan variable contains a separator")
+    return [f"{name}={value}" for name, value in values.items()]
+
+
+class AmiCallControl:
+    """Places calls through Asterisk over AMI; one instance per connection."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        username: str,
+        secret: str,
+        advocate_caller_id: str,
+        max_call_s: float = DEFAULT_MAX_CALL_S,
+    ) -> None:
+        self._config = {"host": host, "port": port, "username": username, "secret": secret}
+        self._advocate_caller_id = advocate_caller_id
+        self._max_call_s = max_call_s
+        self._manager: Any = None
+        self._trackers: dict[str, CallTracker] = {}
+        self._wakeups: dict[str, asyncio.Event] = {}
+        self._connected = asyncio.Event()
+        self._lost: dict[str, asyncio.Event] = {}
+
+    async def connect(self, timeout: float = CONNECT_TIMEOUT_S) -> None:
+        """Connect and log in, or raise ``PbxUnavailable``."""
+        loop = asyncio.get_running_loop()
+        manager = Manager(
+            loop=loop,
+            log=_silent_logger(),
+            events="call,user",
+            forgetable_actions=("ping", "login", "originate"),
+            reconnect_timeout=1,
+            ping_delay=10,
+            on_connect=lambda _m: None,
+            on_disconnect=self._on_disconnect,
+            on_login=lambda _m: self._connected.set(),
+            **self._config,
+        )
+        manager.register_event("UserEvent", self._on_event)
+        self._manager = manager
+        try:
+            await asyncio.wait_for(manager.connect(), timeout)
+            login = manager.authenticated_future
+            response = await asyncio.wait_for(login, timeout) if login is not None else None
+        except (TimeoutError, OSError) as exc:
+            self.close()
+            raise PbxUnavailable(
+                f"cannot reach Asterisk's AMI on {self._config['host']}:{self._config['port']} "
+                f"({type(exc).__name__}); is the PBX up? (safedial pbx status)"
+            ) from None
+        if response is not None and not response.success:
+            self.close()
+            raise PbxUnavailable("Asterisk refused the AMI login (check the AMI user and secret)")
+        log.info("AMI connected")
+
+    def close(self) -> None:
+        if self._manager is not None:
+            self._manager.connection_lost = lambda _exc: None  # no reconnect after close
+            self._manager.close()
+            self._manager = None
+
+    async def __aenter__(self) -> AmiCallControl:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _on_disconnect(self, _manager: object, _exc: object) -> None:
+        self._connected.clear()
+        log.warning(
+            "AMI connection lost; %d call(s) in progress lose their outcome", len(self._trackers)
+        )
+        for lost in self._lost.values():
+            lost.set()
+
+    def _on_event(self, _manager: object, event: Mapping[str, str]) -> None:
+        tracker = self._trackers.get(call_id_of(event))
+        if tracker is None:
+            return
+        tracker.on_event(event)
+        self._wake(tracker.call_id)
+
+    def _wake(self, call_id: str) -> None:
+        wakeup = self._wakeups.get(call_id)
+        if wakeup is not None:
+            wakeup.set()
+
+    async def place_call(self, request: DialRequest) -> CallReport:
+        """Ring the advocate, then (in the dialplan) the participant; wait for the end."""
+        if self._manager is None:
+            raise PbxUnavailable("not connected to AMI")
+        call_id = str(uuid.uuid4())
+        tracker = CallTracker(call_id)
+        self._trackers[call_id] = tracker
+        self._wakeups[call_id] = asyncio.Event()
+        self._lost[call_id] = asyncio.Event()
+        try:
+            await self._originate(request, call_id, tracker)
+            await self._wait_for_end(request, tracker)
+        finally:
+            self._trackers.pop(call_id, None)
+            self._wakeups.pop(call_id, None)
+            self._lost.pop(call_id, None)
+        report = tracker.report()
+        log.info("call %s ended: %s", call_id, report.outcome.value)
+        return report
+
+    def build_originate(self, request: DialRequest, call_id: str) -> dict[str, Any]:
+        """The Originate action: ring the advocate, continue in the call context."""
+        return {
+            "Action": "Originate",
+            "ActionID": f"safedial-{call_id}",
+            "ChannelId": call_id,
+            "Channel": f"PJSIP/{request.advocate.e164}@{dialvars.TRUNK_ENDPOINT}",
+            "Context": dialvars.CALL_CONTEXT,
+            "Exten": dialvars.CALL_EXTENSION,
+            "Priority": "1",
+            "CallerID": f"<{self._advocate_caller_id}>",
+            "Timeout": str(request.ring_timeout_s * 1000),
+            "Async": "true",
+            "Variable": _variables(request, call_id),
+        }
+
+    async def _originate(self, request: DialRequest, call_id: str, tracker: CallTracker) -> None:
+        action = self.build_originate(request, call_id)
+        log.info("call %s: ringing the advocate (mode %s)", call_id, request.mode.value)
+        future = self._manager.send_action(action)
+        reply = await self._unless_lost(
+            future,
+            call_id,
+            request.ring_timeout_s + 15.0,
+            lost_message="the AMI connection dropped while placing the call; it was not retried",
+        )
+        if reply is None:
+            raise OriginateFailed("Asterisk did not answer the call request in time")
+        messages = reply if isinstance(reply, list) else [reply]
+        first = messages[0]
+        if not first.success:
+            raise OriginateFailed(
+                f"Asterisk would not place the call: {first.get('Message', 'no reason given')}"
+            )
+        final = messages[-1]
+        tracker.on_originate_response(final if len(messages) > 1 else {"Reason": "0"})
+
+    async def _unless_lost(
+        self, awaitable: Any, call_id: str, timeout: float, lost_message: str
+    ) -> Any:
+        """Await ``awaitable`` for at most ``timeout``; None on time-out.
+
+        Raises ``PbxUnavailable`` as soon as the AMI connection drops, since
+        what the PBX did meanwhile cannot be known.
+        """
+        work = asyncio.ensure_future(awaitable)
+        lost = asyncio.ensure_future(self._lost[call_id].wait())
+        try:
+            done, _ = await asyncio.wait(
+                {work, lost}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            lost.cancel()
+        if work in done:
+            return work.result()
+        work.cancel()
+        if lost in done:
+            raise PbxUnavailable(lost_message)
+        return None
+
+    async def _wait_for_end(self, request: DialRequest, tracker: CallTracker) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + request.ring_timeout_s + self._max_call_s
+        wakeup = self._wakeups[tracker.call_id]
+        while not tracker.complete:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise PbxUnavailable("Asterisk reported no end of the call in time")
+            wakeup.clear()
+            if tracker.complete:
+                break
+            await self._unless_lost(
+                wakeup.wait(),
+                tracker.call_id,
+                remaining,
+                lost_message="the AMI connection dropped during the call; its outcome is unknown",
+            )

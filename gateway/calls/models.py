@@ -1,0 +1,68 @@
+"""Plain data describing a call: what to dial, and how it ended. No I/O."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import StrEnum
+
+from gateway.callerid import CallerIdMode
+from gateway.phone import PhoneNumber
+
+
+class Outcome(StrEnum):
+    """How a call ended, as advocates, call records and the CLI name it."""
+
+    ANSWERED = "answered"
+    VOICEMAIL_LEFT = "voicemail-left"
+    VOICEMAIL_NOT_LEFT = "voicemail-not-left"
+    NO_ANSWER = "no-answer"
+    BUSY = "busy"
+    REJECTED_ANONYMOUS = "rejected-anonymous"
+    ADVOCATE_NO_ANSWER = "advocate-no-answer"
+    DROPPED = "dropped"
+    FAILED = "failed"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class DialRequest:
+    """Everything the PBX needs for one two-leg call, already decided and validated."""
+
+    advocate: PhoneNumber
+    participant: PhoneNumber
+    mode: CallerIdMode
+    ring_timeout_s: int = 30
+
+    def __post_init__(self) -> None:
+        if not 5 <= self.ring_timeout_s <= 120:
+            raise ValueError("ring timeout must be between 5 and 120 seconds")
+        if self.advocate == self.participant:
+            raise ValueError("the advocate's phone and the participant's phone must differ")
+
+
+@dataclass(frozen=True)
+class CallReport:
+    """The one outcome of a call. Carries no phone number by construction."""
+
+    call_id: str
+    outcome: Outcome
+    sip_cause: str | None
+    advocate_answered: bool
+    participant_answered: bool
+    duration_s: float
+    refusal: str | None = None
+
+    def as_json_line(self) -> str:
+        """The CLI's one-line JSON form (the contract of ``safedial call``)."""
+        return json.dumps(
+            {
+                "call_id": self.call_id,
+                "outcome": self.outcome.value,
+                "sip_cause": self.sip_cause,
+                "advocate_answered": self.advocate_answered,
+                "participant_answered": self.participant_answered,
+                "duration_s": round(self.duration_s, 3),
+            },
+            ensure_ascii=False,
+        )

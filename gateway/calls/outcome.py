@@ -1,0 +1,113 @@
+"""Judge a call's outcome from the PBX's own signals. Pure functions.
+
+AMI's DialEnd reports NOANSWER for a 433 rejection, so the outcome is judged
+from what the dialplan itself reports when the advocate's channel hangs up
+(DIALSTATUS plus the participant leg's SIP cause), together with the
+OriginateResponse reason for the advocate's leg.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gateway.calls.models import CallReport, Outcome
+
+#: AMI OriginateResponse reasons (Asterisk's AST_CONTROL_* numbering).
+ORIGINATE_ANSWERED = 4
+_ADVOCATE_DID_NOT_ANSWER = {1, 3, 5}  # hung up, no answer, busy
+
+#: SIP status texts the gateway will repeat. The far end's own reason phrase
+#: is never echoed: it is free text that could carry anything.
+SIP_REASONS = {
+    403: "Forbidden",
+    404: "Not Found",
+    408: "Request Timeout",
+    410: "Gone",
+    433: "Anonymity Disallowed",
+    480: "Temporarily Unavailable",
+    484: "Address Incomplete",
+    486: "Busy Here",
+    487: "Request Terminated",
+    488: "Not Acceptable Here",
+    500: "Server Internal Error",
+    503: "Service Unavailable",
+    600: "Busy Everywhere",
+    603: "Decline",
+    604: "Does Not Exist Anywhere",
+    606: "Not Acceptable",
+}
+
+_SIP_CODE = re.compile(r"\bSIP (?P<code>[1-6][0-9]{2})\b")
+
+
+def sip_cause(tech_cause: str | None) -> str | None:
+    """A clean ``SIP <code> <reason>`` for a final failure response, else None.
+
+    Provisional (1xx) and success (2xx) codes are not causes of anything.
+    """
+    if not tech_cause:
+        return None
+    match = _SIP_CODE.search(tech_cause)
+    if not match or int(match["code"]) < 300:
+        return None
+    code = int(match["code"])
+    reason = SIP_REASONS.get(code)
+    return f"SIP {code} {reason}" if reason else f"SIP {code}"
+
+
+@dataclass(frozen=True)
+class CallSignals:
+    """What the PBX reported about one call (all optional: a call may end early)."""
+
+    call_id: str
+    originate_reason: int | None = None
+    ended: Mapping[str, str] | None = None
+
+
+def _seconds(value: str | None) -> float:
+    try:
+        return max(0.0, float(value or 0))
+    except ValueError:
+        return 0.0
+
+
+def classify(signals: CallSignals) -> CallReport:
+    """One outcome for one call."""
+    reason = signals.originate_reason
+    advocate_answered = reason == ORIGINATE_ANSWERED
+    if not advocate_answered:
+        missed = reason in _ADVOCATE_DID_NOT_ANSWER
+        outcome = Outcome.ADVOCATE_NO_ANSWER if missed else Outcome.FAILED
+        return CallReport(signals.call_id, outcome, None, False, False, 0.0)
+    ended = signals.ended or {}
+    refusal = ended.get("Refusal") or None
+    dial_status = (ended.get("DialStatus") or "").upper()
+    participant_answered = dial_status == "ANSWER"
+    cause = None if participant_answered else sip_cause(ended.get("ParticipantCause"))
+    duration = _seconds(ended.get("AnsweredTime")) if participant_answered else 0.0
+    outcome = _participant_outcome(refusal, dial_status, cause)
+    return CallReport(
+        call_id=signals.call_id,
+        outcome=outcome,
+        sip_cause=cause,
+        advocate_answered=True,
+        participant_answered=participant_answered,
+        duration_s=duration,
+        refusal=refusal,
+    )
+
+
+def _participant_outcome(refusal: str | None, dial_status: str, cause: str | None) -> Outcome:
+    if refusal:
+        return Outcome.REFUSED
+    if cause is not None and cause.startswith("SIP 433"):
+        return Outcome.REJECTED_ANONYMOUS
+    if dial_status == "ANSWER":
+        return Outcome.ANSWERED
+    if dial_status == "BUSY" or (cause is not None and cause.startswith(("SIP 486", "SIP 600"))):
+        return Outcome.BUSY
+    if dial_status in ("NOANSWER", "CANCEL"):
+        return Outcome.NO_ANSWER
+    return Outcome.FAILED

@@ -1,0 +1,18 @@
+"""Ports the call service depends on; adapters implement them."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from gateway.calls.models import CallReport, DialRequest
+
+
+class CallControl(Protocol):
+    """Places one two-leg call and reports its single outcome.
+
+    The real implementation is the AMI adapter (``gateway.ami.client``); it
+    raises ``PbxUnavailable`` when the PBX cannot be reached and
+    ``OriginateFailed`` when the PBX would not start the call.
+    """
+
+    async def place_call(self, request: DialRequest) -> CallReport: ...

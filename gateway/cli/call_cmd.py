@@ -1,0 +1,102 @@
+"""``safedial call``: place one call and print its outcome as one JSON line.
+
+Only the ``--lab`` form exists yet: raw numbers, no participant record, for
+operators testing their own phones and for tests. It always enforces
+caller-ID privacy; without ``--lab`` raw numbers are refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from gateway.ami.client import AmiCallControl
+from gateway.callerid import CallerIdMode
+from gateway.calls.models import CallReport, DialRequest, Outcome
+from gateway.calls.service import place_call
+from gateway.errors import BadInput
+from gateway.pbx import guard
+from gateway.pbx.process import layout_for
+from gateway.pbx.render import ami_secret
+from gateway.phone import InvalidPhoneNumber, PhoneNumber
+from gateway.settings import Settings, get_settings
+
+
+def register(commands: Any) -> None:
+    cmd = commands.add_parser("call", help="place one call (lab form: --lab with raw numbers)")
+    cmd.add_argument(
+        "--lab", action="store_true", help="lab call with raw numbers and no participant record"
+    )
+    cmd.add_argument("--advocate-phone", metavar="E164", help="the advocate's own phone")
+    cmd.add_argument("--participant-phone", metavar="E164", help="the phone to reach")
+    cmd.add_argument(
+        "--mode",
+        choices=[mode.value for mode in CallerIdMode],
+        help="caller ID the participant sees: withhold or masked",
+    )
+    cmd.add_argument(
+        "--timeout",
+        type=int,
+        metavar="S",
+        help="seconds each phone may ring (5-120; default from settings)",
+    )
+    cmd.set_defaults(handler=_call)
+
+
+def _phone(value: str | None, flag: str) -> PhoneNumber:
+    if not value:
+        raise BadInput(f"{flag} is required")
+    try:
+        return PhoneNumber(value)
+    except InvalidPhoneNumber as exc:
+        raise BadInput(f"{flag}: {exc}") from None
+
+
+def _request(args: argparse.Namespace, settings: Settings) -> DialRequest:
+    if not args.lab:
+        raise BadInput(
+            "raw phone numbers are only accepted with --lab (lab calls with no participant record)"
+        )
+    if args.mode is None:
+        raise BadInput("--mode withhold|masked is required")
+    try:
+        return DialRequest(
+            advocate=_phone(args.advocate_phone, "--advocate-phone"),
+            participant=_phone(args.participant_phone, "--participant-phone"),
+            mode=CallerIdMode(args.mode),
+            ring_timeout_s=args.timeout or settings.ring_timeout_s,
+        )
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+
+
+async def _place(settings: Settings, request: DialRequest) -> CallReport:
+    layout = layout_for(settings)
+    control = AmiCallControl(
+        host="127.0.0.1",
+        port=settings.ami_port,
+        username=settings.ami_user,
+        secret=ami_secret(settings, layout),
+        advocate_caller_id=settings.advocate_display_number.e164,
+    )
+    async with control:
+        return await place_call(
+            control=control,
+            request=request,
+            verify_pbx_safe=lambda: guard.check_directory(layout.etc),
+        )
+
+
+def _call(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    request = _request(args, settings)
+    report = asyncio.run(_place(settings, request))
+    print(report.as_json_line())
+    if report.outcome is Outcome.REFUSED:
+        print(
+            f"safedial: the PBX refused to dial the participant ({report.refusal})", file=sys.stderr
+        )
+        return 3
+    return 0

@@ -1,0 +1,112 @@
+"""``safedial pbx render|up|down|status|check``: the private Asterisk's life cycle."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from gateway.pbx import guard
+from gateway.pbx.process import Asterisk, layout_for, render
+from gateway.settings import get_settings
+
+
+def register(commands: Any) -> None:
+    pbx = commands.add_parser("pbx", help="render, start, stop, inspect or check local Asterisk")
+    actions = pbx.add_subparsers(dest="pbx_action", required=True, metavar="ACTION")
+
+    cmd = actions.add_parser("render", help="render dialplans/ into the runtime folder; check it")
+    cmd.set_defaults(handler=_render)
+
+    cmd = actions.add_parser("up", help="render, check and start Asterisk; verify its endpoints")
+    cmd.add_argument(
+        "--no-render",
+        action="store_true",
+        help="start from the config already in the runtime folder (still checked)",
+    )
+    cmd.set_defaults(handler=_up)
+
+    cmd = actions.add_parser("down", help="stop the Asterisk started by `pbx up` (by its pid)")
+    cmd.set_defaults(handler=_down)
+
+    cmd = actions.add_parser("status", help="is Asterisk running, with every expected endpoint?")
+    cmd.add_argument("--json", action="store_true", help="print the status as JSON")
+    cmd.set_defaults(handler=_status)
+
+    cmd = actions.add_parser("check", help="check a config folder for settings that leak numbers")
+    cmd.add_argument(
+        "--etc",
+        type=Path,
+        help="folder holding the .conf files (default: the runtime folder's etc/)",
+    )
+    cmd.set_defaults(handler=_check)
+
+
+def _asterisk() -> Asterisk:
+    settings = get_settings()
+    return Asterisk(layout_for(settings), settings.asterisk_binary)
+
+
+def _render(_args: argparse.Namespace) -> int:
+    layout = render(get_settings())
+    print(f"rendered and checked: {layout.etc}")
+    return 0
+
+
+def _up(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    layout = layout_for(settings) if args.no_render else render(settings)
+    asterisk = Asterisk(layout, settings.asterisk_binary)
+    if asterisk.pid() is not None:
+        print(f"Asterisk already running (pid {asterisk.pid()}) from {layout.root}")
+        return 0
+    pid = asterisk.start()
+    status = asterisk.status()
+    print(
+        f"Asterisk up (pid {pid}): SIP {settings.sip_bind}:{settings.sip_port}, "
+        f"AMI 127.0.0.1:{settings.ami_port}, trunk {settings.trunk_host}:{settings.trunk_port}, "
+        f"endpoints: {', '.join(status.endpoints)}"
+    )
+    return 0
+
+
+def _down(_args: argparse.Namespace) -> int:
+    stopped = _asterisk().stop()
+    print("Asterisk stopped" if stopped else "Asterisk was not running")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    status = _asterisk().status()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "running": status.running,
+                    "pid": status.pid,
+                    "endpoints": list(status.endpoints),
+                    "missing_endpoints": list(status.missing_endpoints),
+                }
+            )
+        )
+    elif not status.running:
+        print("Asterisk is not running (start it with: safedial pbx up)")
+    elif status.missing_endpoints:
+        print(
+            f"Asterisk running (pid {status.pid}) but endpoint(s) missing: "
+            f"{', '.join(status.missing_endpoints)}"
+        )
+    else:
+        print(f"Asterisk running (pid {status.pid}); endpoints: {', '.join(status.endpoints)}")
+    return 0 if status.healthy else 4
+
+
+def _check(args: argparse.Namespace) -> int:
+    etc = args.etc or layout_for(get_settings()).etc
+    if not etc.is_dir():
+        print(f"safedial: no config folder at {etc} (run: safedial pbx render)")
+        return 2
+    guard.check_directory(etc)
+    print(f"config is safe: {etc}")
+    return 0

@@ -1,0 +1,1 @@
+"""The Asterisk side: rendered config, its privacy guard, the private PBX process."""

@@ -1,0 +1,33 @@
+"""Names shared by the gateway and the rendered dialplan: their contract.
+
+dialplans/extensions.conf.j2 reads these variables and emits these events;
+keep both sides in step (dialplans/README.md documents them for operators).
+"""
+
+from typing import Final
+
+#: Context and extension the advocate's answered channel continues in.
+CALL_CONTEXT: Final = "safedial-call"
+CALL_EXTENSION: Final = "participant"
+
+#: The PJSIP endpoint carrying both legs.
+TRUNK_ENDPOINT: Final = "trunk"
+
+#: Channel variables the gateway sets on the advocate's channel at Originate.
+VAR_CALL_ID: Final = "SAFEDIAL_CALL_ID"
+VAR_CALLERID_MODE: Final = "SAFEDIAL_CALLERID_MODE"
+VAR_PARTICIPANT: Final = "SAFEDIAL_PARTICIPANT"
+VAR_RING_TIMEOUT: Final = "SAFEDIAL_RING_TIMEOUT"
+
+#: UserEvents the dialplan emits (AMI event ``UserEvent``, header ``UserEvent``).
+EVENT_PARTICIPANT_DIALING: Final = "SafeDialParticipantDialing"
+EVENT_CALL_ENDED: Final = "SafeDialCallEnded"
+
+#: Why the dialplan refused to dial the participant (``Refusal`` header).
+DIALPLAN_REFUSALS: Final = {
+    "call-id-invalid": "the call id was missing or malformed",
+    "participant-number-invalid": "the participant's number was missing or malformed",
+    "ring-timeout-invalid": "the ring timeout was missing or malformed",
+    "callerid-mode-invalid": "the caller-ID mode was missing or not withhold/masked",
+    "masked-number-invalid": "the masked number is not configured correctly",
+}

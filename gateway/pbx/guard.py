@@ -1,0 +1,329 @@
+"""The config guard: refuse any rendered Asterisk config that could leak a number.
+
+Privacy must not depend on every operator remembering every PJSIP option, so
+the gateway reads the config Asterisk would load (rendered or hand-edited) and
+refuses to start it when any leak vector from TELEPHONY.md is open. Each
+finding names the file, section and setting, and says why it matters.
+
+Options are judged by their effective value: an option left out counts with
+Asterisk 16's default, so ``send_connected_line`` (default yes) must be set to
+``no`` explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.pbx.asterisk_conf import ConfigFile, ConfigSyntaxError, Section, parse
+from gateway.pbx.dialvars import CALL_CONTEXT
+
+GUARDED_FILES = (
+    "pjsip.conf",
+    "extensions.conf",
+    "modules.conf",
+    "logger.conf",
+    "cdr.conf",
+    "cel.conf",
+    "manager.conf",
+)
+
+_NUMBERISH = re.compile(r"[0-9]{3,}")
+_TRUE = {"yes", "true", "y", "t", "1", "on"}
+
+#: Asterisk 16 defaults of the endpoint options the guard judges.
+_ENDPOINT_DEFAULTS = {
+    "send_pai": "no",
+    "send_rpid": "no",
+    "trust_id_outbound": "no",
+    "trust_id_inbound": "no",
+    "send_connected_line": "yes",
+    "trust_connected_line": "yes",
+    "send_diversion": "yes",
+    "send_history_info": "no",
+    "stir_shaken": "no",
+}
+
+#: Modules that write numbers to disk or send SIP traffic elsewhere.
+_FORBIDDEN_MODULES = (
+    "cdr_csv.so",
+    "cdr_custom.so",
+    "cdr_manager.so",
+    "cdr_sqlite3_custom.so",
+    "cel_custom.so",
+    "cel_manager.so",
+    "cel_sqlite3_custom.so",
+    "res_pjsip_logger.so",
+    "res_hep.so",
+    "res_hep_pjsip.so",
+    "res_hep_rtcp.so",
+    "res_stir_shaken.so",
+    "res_pjsip_stir_shaken.so",
+)
+
+_ALLOWED_AMI_READ = {"call", "user", "originate"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One way the config could leak a number."""
+
+    file: str
+    section: str
+    setting: str
+    why: str
+
+    def __str__(self) -> str:
+        where = f"{self.file} [{self.section}]" if self.section else self.file
+        return f"{where} {self.setting}: {self.why}"
+
+
+class UnsafeConfig(Exception):
+    """The config could leak a number; Asterisk must not start with it."""
+
+    error_id = "pbx-config-unsafe"
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        listed = "\n  ".join(str(finding) for finding in findings)
+        super().__init__(f"refusing this Asterisk config, it could leak a number:\n  {listed}")
+
+
+def _true(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in _TRUE
+
+
+def _effective(section: Section, key: str) -> str:
+    value = section.get(key)
+    return value if value is not None else _ENDPOINT_DEFAULTS.get(key, "")
+
+
+def check_pjsip(conf: ConfigFile) -> Iterator[Finding]:
+    file = conf.name
+    for section in conf.concrete():
+        kind = (section.get("type") or "").strip()
+        if kind == "global":
+            user = section.get("default_from_user") or "asterisk"
+            if _NUMBERISH.search(user):
+                yield Finding(
+                    file,
+                    section.name,
+                    "default_from_user",
+                    "is a number; it becomes the Contact user of every call",
+                )
+            if _true(section.get("use_callerid_contact")):
+                yield Finding(
+                    file,
+                    section.name,
+                    "use_callerid_contact",
+                    "copies the caller's number into the Contact header; set no",
+                )
+            if _true(section.get("debug")):
+                yield Finding(
+                    file, section.name, "debug", "logs every SIP message with its numbers; set no"
+                )
+        if kind != "endpoint":
+            continue
+        yield from _check_endpoint(file, section)
+
+
+def _check_endpoint(file: str, section: Section) -> Iterator[Finding]:
+    name = section.name
+    for key in ("from_user", "contact_user"):
+        value = section.get(key) or ""
+        if _NUMBERISH.search(value):
+            yield Finding(file, name, key, "is a number; it would show in From/Contact")
+    trust_out = _true(_effective(section, "trust_id_outbound"))
+    for key in ("send_pai", "send_rpid"):
+        if _true(_effective(section, key)) and trust_out:
+            yield Finding(
+                file,
+                name,
+                key,
+                "with trust_id_outbound=yes sends the real caller ID even when "
+                "withheld; set trust_id_outbound=no",
+            )
+    for key, why in (
+        ("send_connected_line", "re-INVITEs/UPDATEs would push one side's number to the other"),
+        ("trust_connected_line", "accepts connected-line updates carrying a number"),
+        ("trust_id_inbound", "lets a phone's answer overwrite the caller ID of the next leg"),
+        ("send_diversion", "the Diversion header ignores presentation"),
+        ("send_history_info", "the History-Info header ignores presentation"),
+        ("stir_shaken", "Asterisk 16 signs the real identity even when withheld"),
+    ):
+        if _true(_effective(section, key)):
+            yield Finding(file, name, key, f"must be no: {why}")
+
+
+def check_extensions(conf: ConfigFile) -> Iterator[Finding]:
+    file = conf.name
+    contexts = conf.named(CALL_CONTEXT)
+    if not contexts:
+        yield Finding(file, CALL_CONTEXT, "context", "the participant-leg context is missing")
+        return
+    for context in contexts:
+        lines = [value for key, value in context.options if key in ("exten", "same")]
+        dials = [line for line in lines if "Dial(" in line]
+        if not any("CALLERID(pres)=prohib" in line for line in lines):
+            yield Finding(
+                file,
+                context.name,
+                "CALLERID(pres)",
+                "the participant leg never sets presentation to prohib before Dial",
+            )
+        if not dials:
+            yield Finding(file, context.name, "Dial", "the participant-leg context has no Dial")
+        for line in dials:
+            options = _dial_options(line)
+            if "f" not in options or "u" not in options:
+                yield Finding(
+                    file,
+                    context.name,
+                    "Dial",
+                    "a participant-leg Dial lacks the f()/u() caller-ID options",
+                )
+        for index, line in enumerate(lines):
+            if "Dial(" in line and (index == 0 or "CALLERID(pres)" not in lines[index - 1]):
+                yield Finding(
+                    file,
+                    context.name,
+                    "CALLERID(pres)",
+                    "must be set immediately before each participant-leg Dial",
+                )
+
+
+def _dial_options(line: str) -> dict[str, str]:
+    """Dial's option letters and their arguments, e.g. ``If(x)u(prohib)``."""
+    inner = line.split("Dial(", 1)[1]
+    parts = inner.split(",", 2)
+    text = parts[2] if len(parts) > 2 else ""
+    options: dict[str, str] = {}
+    index = 0
+    while index < len(text) and text[index] != ")":
+        letter = text[index]
+        index += 1
+        argument = ""
+        if index < len(text) and text[index] == "(":
+            depth, start = 1, index + 1
+            index += 1
+            while index < len(text) and depth:
+                depth += {"(": 1, ")": -1}.get(text[index], 0)
+                index += 1
+            argument = text[start : index - 1]
+        options[letter] = argument
+    return options
+
+
+def check_modules(conf: ConfigFile) -> Iterator[Finding]:
+    for section in conf.named("modules"):
+        autoload = _true(section.get("autoload"))
+        noloaded = set(section.get_all("noload"))
+        loaded = set(section.get_all("load")) | set(section.get_all("preload"))
+        for module in _FORBIDDEN_MODULES:
+            if module in loaded or (autoload and module not in noloaded):
+                yield Finding(
+                    conf.name,
+                    section.name,
+                    module,
+                    "must not load: it writes or sends numbers (add noload)",
+                )
+
+
+def check_logger(conf: ConfigFile) -> Iterator[Finding]:
+    for section in conf.named("general"):
+        if section.get("queue_log") is None or _true(section.get("queue_log")):
+            yield Finding(conf.name, section.name, "queue_log", "must be no")
+    for section in conf.named("logfiles"):
+        for channel, levels in section.options:
+            if channel in ("console", "syslog") or channel.startswith("syslog."):
+                continue
+            words = {word.strip().lower() for word in re.split(r"[,\s]+", levels)}
+            for level in ("verbose", "debug", "dtmf", "*"):
+                if level in words or any(word.startswith(level + "(") for word in words):
+                    yield Finding(
+                        conf.name,
+                        section.name,
+                        channel,
+                        f"logs '{level}' to a file, which records every Dial string",
+                    )
+
+
+def check_disabled(conf: ConfigFile) -> Iterator[Finding]:
+    sections = conf.named("general")
+    if not sections or any(_true(section.get("enable") or "yes") for section in sections):
+        yield Finding(
+            conf.name,
+            "general",
+            "enable",
+            "must be no: these records carry both numbers of every call",
+        )
+
+
+def check_manager(conf: ConfigFile) -> Iterator[Finding]:
+    for section in conf.concrete():
+        if section.name == "general":
+            bind = section.get("bindaddr") or "0.0.0.0"  # noqa: S104 - Asterisk's default
+            if not bind.startswith("127."):
+                yield Finding(conf.name, section.name, "bindaddr", "AMI must listen on loopback")
+            continue
+        read = {word.strip().lower() for word in (section.get("read") or "").split(",")}
+        extra = sorted(word for word in read - _ALLOWED_AMI_READ if word)
+        if extra:
+            yield Finding(
+                conf.name,
+                section.name,
+                "read",
+                f"grants {', '.join(extra)}: AMI events of those classes carry "
+                "dial strings with numbers (allowed: call, user, originate)",
+            )
+
+
+_CHECKS: dict[str, Callable[[ConfigFile], Iterator[Finding]]] = {
+    "pjsip.conf": check_pjsip,
+    "extensions.conf": check_extensions,
+    "modules.conf": check_modules,
+    "logger.conf": check_logger,
+    "cdr.conf": check_disabled,
+    "cel.conf": check_disabled,
+    "manager.conf": check_manager,
+}
+
+
+def findings_for(texts: dict[str, str], load_include: Callable[[str], str | None]) -> list[Finding]:
+    """Every finding for a set of config texts (file name to text)."""
+    findings: list[Finding] = []
+    for name in GUARDED_FILES:
+        text = texts.get(name)
+        if text is None:
+            findings.append(Finding(name, "", "file", "is missing"))
+            continue
+        try:
+            conf = parse(name, text, load_include)
+        except ConfigSyntaxError as exc:
+            findings.append(Finding(name, "", "syntax", str(exc)))
+            continue
+        for directive in conf.directives:
+            if directive.startswith("exec"):
+                findings.append(Finding(name, "", "#exec", "cannot be checked; remove it"))
+        findings.extend(_CHECKS[name](conf))
+    return findings
+
+
+def check_texts(texts: dict[str, str], load_include: Callable[[str], str | None]) -> None:
+    """Raise :class:`UnsafeConfig` unless every guarded file is safe."""
+    findings = findings_for(texts, load_include)
+    if findings:
+        raise UnsafeConfig(findings)
+
+
+def check_directory(etc: Path) -> None:
+    """Check the config files in ``etc`` as Asterisk would read them."""
+
+    def load(target: str) -> str | None:
+        path = Path(target) if Path(target).is_absolute() else etc / target
+        return path.read_text() if path.is_file() else None
+
+    texts = {name: (etc / name).read_text() for name in GUARDED_FILES if (etc / name).is_file()}
+    check_texts(texts, load)

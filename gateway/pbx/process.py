@@ -1,0 +1,209 @@
+"""Start, stop and inspect the private Asterisk that serves this gateway.
+
+Asterisk runs with ``-C <runtime>/etc/asterisk.conf`` so every file it reads
+or writes lives in the runtime folder. It is stopped by the pid it wrote, never
+by name, so a system Asterisk or another test's instance is never touched.
+After start the endpoints Asterisk really created are compared with the
+rendered pjsip.conf: a misspelt option only logs a warning and silently drops
+the object, which would leave calls going nowhere (or somewhere else).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.pbx import guard
+from gateway.pbx.asterisk_conf import parse
+from gateway.pbx.render import RuntimeLayout, render_texts, write_rendered
+from gateway.settings import Settings
+
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 15.0
+
+
+class PbxError(Exception):
+    """The private Asterisk is not available or did not behave; exit code 4."""
+
+    error_id = "pbx-unavailable"
+
+
+@dataclass(frozen=True)
+class PbxStatus:
+    running: bool
+    pid: int | None
+    endpoints: tuple[str, ...]
+    missing_endpoints: tuple[str, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return self.running and not self.missing_endpoints
+
+
+def layout_for(settings: Settings) -> RuntimeLayout:
+    return RuntimeLayout(settings.runtime_dir.resolve())
+
+
+def render(settings: Settings) -> RuntimeLayout:
+    """Render the templates into the runtime folder, then guard what was written."""
+    layout = layout_for(settings)
+    write_rendered(layout, render_texts(settings, layout))
+    guard.check_directory(layout.etc)
+    return layout
+
+
+def expected_endpoints(layout: RuntimeLayout) -> tuple[str, ...]:
+    conf = parse("pjsip.conf", (layout.etc / "pjsip.conf").read_text())
+    names = {s.name for s in conf.concrete() if (s.get("type") or "").strip() == "endpoint"}
+    return tuple(sorted(names))
+
+
+class Asterisk:
+    """One private Asterisk process described by a runtime layout."""
+
+    def __init__(self, layout: RuntimeLayout, binary: str = "/usr/sbin/asterisk") -> None:
+        self.layout = layout
+        self.binary = binary
+
+    def cli(self, command: str, timeout: float = 10.0) -> str:
+        """Run one Asterisk CLI command over the control socket."""
+        try:
+            result = subprocess.run(
+                [self.binary, "-C", str(self.layout.asterisk_conf), "-rx", command],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PbxError(f"Asterisk CLI did not answer: {type(exc).__name__}") from None
+        if result.returncode != 0 or "Unable to connect to remote asterisk" in result.stdout:
+            raise PbxError("Asterisk is not running (its control socket does not answer)")
+        return result.stdout
+
+    def pid(self) -> int | None:
+        try:
+            pid = int(self.layout.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        return pid if _alive(pid) else None
+
+    def start(self) -> int:
+        """Start Asterisk (already checked by the guard) and wait until it is usable."""
+        guard.check_directory(self.layout.etc)
+        if self.pid() is not None:
+            raise PbxError(f"Asterisk is already running from {self.layout.root}")
+        self.layout.pid_file.unlink(missing_ok=True)
+        try:
+            subprocess.run(
+                [self.binary, "-C", str(self.layout.asterisk_conf)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=START_TIMEOUT_S,
+                check=True,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise PbxError(f"Asterisk did not start: {exc}{self._log_tail()}") from None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            pid = self.pid()
+            if pid is not None and self._fully_booted():
+                self._verify_started()
+                return pid
+            time.sleep(0.1)
+        self.stop()
+        raise PbxError(f"Asterisk did not become ready in {START_TIMEOUT_S:.0f}s{self._log_tail()}")
+
+    def _fully_booted(self) -> bool:
+        try:
+            return "fully booted" in self.cli("core waitfullybooted", timeout=START_TIMEOUT_S)
+        except PbxError:
+            return False
+
+    def _verify_started(self) -> None:
+        status = self.status()
+        if status.missing_endpoints:
+            missing = ", ".join(status.missing_endpoints)
+            pid = self.pid()
+            self.stop()
+            raise PbxError(
+                f"Asterisk started (pid {pid}) without PJSIP endpoint(s) {missing}: "
+                f"a misspelt or unknown option in pjsip.conf drops the object{self._log_tail()}"
+            )
+
+    def status(self) -> PbxStatus:
+        pid = self.pid()
+        expected = expected_endpoints(self.layout)
+        if pid is None:
+            return PbxStatus(False, None, (), expected)
+        output = self.cli("pjsip show endpoints")
+        present = tuple(sorted(_endpoint_names(output)))
+        missing = tuple(name for name in expected if name not in present)
+        return PbxStatus(True, pid, present, missing)
+
+    def stop(self) -> bool:
+        """Stop by pid: ask politely, then SIGTERM, then SIGKILL. True if it was running."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        with contextlib.suppress(PbxError):
+            self.cli("core stop now", timeout=5.0)
+        for sig in (None, signal.SIGTERM, signal.SIGKILL):
+            if sig is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, sig)
+            if _wait_gone(pid, STOP_TIMEOUT_S / 3):
+                break
+        self.layout.pid_file.unlink(missing_ok=True)
+        return True
+
+    def log_text(self) -> str:
+        log = self.layout.log_dir / "messages"
+        return log.read_text(errors="replace") if log.exists() else ""
+
+    def _log_tail(self, lines: int = 40) -> str:
+        text = self.log_text()
+        if not text:
+            return ""
+        tail = "\n".join(text.splitlines()[-lines:])
+        return f"\n--- Asterisk log ({self.layout.log_dir / 'messages'}) ---\n{tail}"
+
+
+def _endpoint_names(output: str) -> list[str]:
+    names = []
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) >= 2 and words[0] == "Endpoint:" and not words[1].startswith("<"):
+            names.append(words[1].split("/")[0])
+    return names
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+        if state == "Z":
+            return False
+    return True
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        if not _alive(pid):
+            return True
+        time.sleep(0.05)
+    return not _alive(pid)

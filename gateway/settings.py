@@ -1,0 +1,181 @@
+"""Settings from ``SAFEDIAL_`` environment variables and an optional TOML file.
+
+The TOML file is named by ``SAFEDIAL_CONFIG_FILE``; its keys are the setting
+names without the prefix, in lower case (``sip_port = 5160``). The environment
+wins over the file. Defaults describe the local lab: Asterisk on loopback and a
+lab phone on 127.0.0.2. A malformed value stops start-up with a message naming
+the setting; nothing reads settings at import time (call ``get_settings()``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from gateway.phone import InvalidPhoneNumber, PhoneNumber
+
+ENV_PREFIX = "SAFEDIAL_"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
+_TOKEN = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+
+
+class SettingsError(Exception):
+    """Start-up cannot go on: a setting is missing or malformed. The text names it."""
+
+
+def _default_runtime_dir() -> Path:
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "safedial" / "pbx"
+
+
+def _e164(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("must be a phone number in E.164 form, e.g. +12025550100")
+    try:
+        return PhoneNumber(value).e164
+    except InvalidPhoneNumber as exc:
+        raise ValueError(str(exc)) from None
+
+
+class Settings(BaseModel):
+    """Every knob the gateway reads, validated once at start-up."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    runtime_dir: Path = Field(default_factory=_default_runtime_dir)
+    sip_bind: str = "127.0.0.1"
+    sip_port: int = Field(default=5160, ge=1, le=65535)
+    ami_port: int = Field(default=5039, ge=1, le=65535)
+    ami_user: str = "safedial"
+    ami_secret: str | None = None
+    trunk_host: str = "127.0.0.2"
+    trunk_port: int = Field(default=5070, ge=1, le=65535)
+    rtp_start: int = Field(default=20000, ge=1024, le=65534)
+    rtp_end: int = Field(default=20999, ge=1025, le=65535)
+    masked_number: str = "+12025550100"
+    gateway_number: str | None = None
+    agency_number: str = "+12025550199"
+    ring_timeout_s: int = Field(default=30, ge=5, le=120)
+    asterisk_binary: str = "/usr/sbin/asterisk"
+    asterisk_modules_dir: Path = Path("/usr/lib/asterisk/modules")
+    asterisk_data_dir: Path = Path("/usr/share/asterisk")
+
+    @field_validator("masked_number", "agency_number", "gateway_number", mode="before")
+    @classmethod
+    def _numbers_are_e164(cls, value: object) -> object:
+        return None if value is None else _e164(value)
+
+    @field_validator("sip_bind")
+    @classmethod
+    def _bind_is_an_ip(cls, value: str) -> str:
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            raise ValueError("must be an IP address such as 127.0.0.1") from None
+
+    @field_validator("trunk_host")
+    @classmethod
+    def _trunk_host_is_an_address(cls, value: str) -> str:
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            if _HOSTNAME.match(value):
+                return value
+        raise ValueError("must be an IP address or a host name")
+
+    @field_validator("ami_user")
+    @classmethod
+    def _ami_user_is_a_token(cls, value: str) -> str:
+        if not _TOKEN.match(value):
+            raise ValueError("must be letters, digits or '_' (at most 64)")
+        return value
+
+    @field_validator("ami_secret")
+    @classmethod
+    def _ami_secret_is_a_token(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,128}", value):
+            raise ValueError("must be 16 to 128 letters, digits, '-' or '_'")
+        return value
+
+    @model_validator(mode="after")
+    def _numbers_are_kept_apart(self) -> Settings:
+        if self.masked_number == self.agency_number:
+            raise ValueError(
+                "SAFEDIAL_MASKED_NUMBER must differ from SAFEDIAL_AGENCY_NUMBER: "
+                "the agency's own number must never reach a participant"
+            )
+        if self.rtp_end <= self.rtp_start:
+            raise ValueError("SAFEDIAL_RTP_END must be above SAFEDIAL_RTP_START")
+        return self
+
+    @property
+    def advocate_display_number(self) -> PhoneNumber:
+        """What the advocate's phone shows: the gateway number, else the masked one."""
+        return PhoneNumber(self.gateway_number or self.masked_number)
+
+    @property
+    def masked(self) -> PhoneNumber:
+        return PhoneNumber(self.masked_number)
+
+    @property
+    def agency(self) -> PhoneNumber:
+        return PhoneNumber(self.agency_number)
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"SAFEDIAL_CONFIG_FILE: no such file: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"SAFEDIAL_CONFIG_FILE {path}: not valid TOML: {exc}") from None
+    return {key.lower(): value for key, value in data.items()}
+
+
+def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
+    known = set(Settings.model_fields)
+    values: dict[str, Any] = {}
+    for key, value in environ.items():
+        if not key.startswith(ENV_PREFIX) or key == ENV_PREFIX + "CONFIG_FILE":
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name in known:
+            values[name] = value
+    return values
+
+
+def _explain(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        where = ".".join(str(part) for part in problem["loc"])
+        setting = ENV_PREFIX + where.upper() if where else "settings"
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{setting}: {message}")
+    return "; ".join(lines)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from a TOML file (if named) overlaid by the environment."""
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    config_file = env.get(ENV_PREFIX + "CONFIG_FILE")
+    if config_file:
+        values.update(_from_toml(Path(config_file)))
+    values.update(_from_environment(env))
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc)) from None
+
+
+def get_settings() -> Settings:
+    """The settings of this process, read now from the environment."""
+    return load_settings()
