@@ -137,14 +137,15 @@ class FarEnd:
             "-trace_err", "-error_file", str(self.error_file),
             "-nostdin", "-timeout_error", "-max_recv_loops", "1000",
         ]  # fmt: skip
-        self.process = subprocess.Popen(
-            command,
-            cwd=self.workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=(self.workdir / "sipp.stderr").open("wb"),
-            start_new_session=True,
-        )
+        with (self.workdir / "sipp.stderr").open("wb") as stderr:
+            self.process = subprocess.Popen(
+                command,
+                cwd=self.workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+            )
         time.sleep(0.3)
         if self.process.poll() is not None:
             raise RuntimeError(f"sipp exited at start: {self.diagnostics()}")

@@ -1,0 +1,138 @@
+"""A real Asterisk (one per session) and a real SIP far end (sipp, one per test).
+
+Asterisk runs from a temp runtime folder on free loopback ports and is stopped
+by the pid it wrote. The far end listens on 127.0.0.2 (the lab trunk) and
+records every SIP message; tests judge privacy on those messages. When
+Asterisk fails to come up, the error carries its own log.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.ami.client import AmiCallControl
+from gateway.lab.farend import FarEnd
+from gateway.lab.scenario import Behaviour
+from gateway.pbx.process import Asterisk, render
+from gateway.pbx.render import ami_secret
+from gateway.settings import Settings, load_settings
+from tests.support.numbers import AGENCY, GATEWAY, MASKED
+
+TRUNK_HOST = "127.0.0.2"
+
+pytestmark = pytest.mark.integration
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+def _require(binary: str) -> None:
+    if shutil.which(binary) is None and not Path(binary).exists():
+        pytest.fail(f"{binary} is not installed: run `make deps` (integration tests never skip)")
+
+
+def free_port(host: str, kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def free_udp_pair(host: str) -> int:
+    """A free even UDP port whose successor is free too (sipp's media port)."""
+    for _ in range(50):
+        port = free_port(host)
+        if port % 2 or port >= 65534:
+            continue
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.bind((host, port + 2))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free UDP port pair")
+
+
+def lab_environment(runtime: Path, **overrides: str) -> dict[str, str]:
+    env = {
+        "SAFEDIAL_RUNTIME_DIR": str(runtime),
+        "SAFEDIAL_SIP_PORT": str(free_port("127.0.0.1")),
+        "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1", socket.SOCK_STREAM)),
+        "SAFEDIAL_TRUNK_HOST": TRUNK_HOST,
+        "SAFEDIAL_TRUNK_PORT": str(free_udp_pair(TRUNK_HOST)),
+        "SAFEDIAL_RTP_START": "31000",
+        "SAFEDIAL_RTP_END": "31999",
+        "SAFEDIAL_MASKED_NUMBER": MASKED,
+        "SAFEDIAL_GATEWAY_NUMBER": GATEWAY,
+        "SAFEDIAL_AGENCY_NUMBER": AGENCY,
+    }
+    env.update(overrides)
+    return env
+
+
+class Pbx:
+    """The session's Asterisk with the settings it was rendered from."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+        self.settings: Settings = load_settings(env)
+        self.layout = render(self.settings)
+        self.asterisk = Asterisk(self.layout, self.settings.asterisk_binary)
+
+    def control(self) -> AmiCallControl:
+        return AmiCallControl(
+            host="127.0.0.1",
+            port=self.settings.ami_port,
+            username=self.settings.ami_user,
+            secret=ami_secret(self.settings, self.layout),
+            advocate_caller_id=self.settings.advocate_display_number.e164,
+        )
+
+    def cli_env(self) -> dict[str, str]:
+        return {**os.environ, **self.env}
+
+
+@pytest.fixture(scope="session")
+def pbx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
+    _require("/usr/sbin/asterisk")
+    _require("sipp")
+    runtime = tmp_path_factory.mktemp("pbx")
+    instance = Pbx(lab_environment(runtime))
+    instance.asterisk.start()
+    try:
+        yield instance
+    finally:
+        instance.asterisk.stop()
+
+
+FarEndFactory = Callable[..., FarEnd]
+
+
+@pytest.fixture
+def far_end(pbx: Pbx, tmp_path: Path) -> Iterator[FarEndFactory]:
+    """Start the trunk's far end with a behaviour per dialled number."""
+    started: list[FarEnd] = []
+
+    def start(behaviours: dict[str, Behaviour], **kwargs: object) -> FarEnd:
+        phone = FarEnd(
+            tmp_path / f"far-end-{len(started)}",
+            TRUNK_HOST,
+            pbx.settings.trunk_port,
+            behaviours,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        phone.start()
+        started.append(phone)
+        return phone
+
+    yield start
+    for phone in started:
+        phone.stop()

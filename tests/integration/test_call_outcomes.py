@@ -1,0 +1,70 @@
+"""Each way a call ends is reported as one outcome, judged from the PBX's own signals."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from gateway.callerid import CallerIdMode
+from gateway.calls.models import Outcome
+from gateway.lab.scenario import ANONYMITY_DISALLOWED, BUSY, Answer, Behaviour, RingNoAnswer
+from tests.integration.calls import place, request
+from tests.integration.conftest import FarEndFactory, Pbx
+from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
+
+
+@pytest.mark.parametrize(
+    ("advocate", "participant", "outcome", "sip_cause"),
+    [
+        (Answer(hold_ms=1500), Answer(), Outcome.ANSWERED, None),
+        (Answer(hold_ms=3000), BUSY, Outcome.BUSY, "SIP 486 Busy Here"),
+        (Answer(hold_ms=3000), ANONYMITY_DISALLOWED, Outcome.REJECTED_ANONYMOUS,
+         "SIP 433 Anonymity Disallowed"),
+        (Answer(hold_ms=9000), RingNoAnswer(), Outcome.NO_ANSWER, None),
+        (RingNoAnswer(), Answer(), Outcome.ADVOCATE_NO_ANSWER, None),
+    ],
+    ids=["answered", "busy", "433-anonymity-disallowed", "participant-no-answer",
+         "advocate-no-answer"],
+)
+async def test_the_outcome_follows_what_the_phones_did(
+    pbx: Pbx,
+    far_end: FarEndFactory,
+    advocate: Behaviour,
+    participant: Behaviour,
+    outcome: Outcome,
+    sip_cause: str | None,
+) -> None:
+    phone = far_end({ADVOCATE: advocate, PARTICIPANT: participant})
+    report = await place(pbx, request(CallerIdMode.WITHHOLD, ring_timeout_s=5))
+    phone.stop()
+
+    assert report.outcome is outcome
+    assert report.sip_cause == sip_cause
+    assert report.advocate_answered is not isinstance(advocate, RingNoAnswer)
+    assert report.participant_answered is (outcome is Outcome.ANSWERED)
+
+
+async def test_when_the_advocate_does_not_answer_the_participant_is_never_dialled(
+    pbx: Pbx, far_end: FarEndFactory
+) -> None:
+    phone = far_end({ADVOCATE: RingNoAnswer(), PARTICIPANT: Answer()})
+    await place(pbx, request(CallerIdMode.WITHHOLD, ring_timeout_s=5))
+    phone.stop()
+
+    assert [m.request_user for m in phone.dialogs().received_invites()] == [ADVOCATE]
+
+
+async def test_no_log_record_of_a_call_carries_a_number(
+    pbx: Pbx, far_end: FarEndFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    phone = far_end({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
+    report = await place(pbx, request(CallerIdMode.MASKED))
+    phone.stop()
+
+    assert report.outcome is Outcome.ANSWERED
+    assert caplog.records, "the call should have logged its progress"
+    for record in caplog.records:
+        assert leaked(record.getMessage(), ADVOCATE, PARTICIPANT) == [], record.getMessage()
+    assert leaked(report.as_json_line(), ADVOCATE, PARTICIPANT) == []

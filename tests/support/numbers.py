@@ -1,0 +1,19 @@
+"""Shared test numbers. Every number is fictional (NANP 555-01xx)."""
+
+from __future__ import annotations
+
+ADVOCATE = "+12025550111"
+PARTICIPANT = "+12025550122"
+MASKED = "+12025550100"
+GATEWAY = "+12025550177"
+AGENCY = "+12025550199"
+
+
+def number_forms(e164: str) -> list[str]:
+    """Every way a number could show up in text: E.164, without '+', the last 7 digits."""
+    return [e164, e164.lstrip("+"), e164[-7:]]
+
+
+def leaked(text: str, *numbers: str) -> list[str]:
+    """Which of ``numbers`` appear in ``text`` in any form."""
+    return [number for number in numbers if any(form in text for form in number_forms(number))]
