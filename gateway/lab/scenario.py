@@ -193,3 +193,49 @@ def build_scenario(
         + '  <label id="end"/>\n'
         + "</scenario>\n"
     )
+
+
+def build_caller_scenario(caller: str, dialled: str) -> str:
+    """A sipp UAC scenario: a phone behind the trunk calls in, from ``caller`` to ``dialled``.
+
+    It expects the gateway to answer and then hang up by itself (the neutral
+    message for people redialling the number they saw).
+    """
+    for number in (caller, dialled):
+        if not _E164.match(number):
+            raise ValueError("caller numbers must be E.164")
+    invite = (
+        f"INVITE sip:{dialled}@[remote_ip]:[remote_port] SIP/2.0\n"
+        "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
+        f"From: <sip:{caller}@[local_ip]>;tag=[pid]SIPpTag[call_number]\n"
+        f"To: <sip:{dialled}@[remote_ip]:[remote_port]>\n"
+        "Call-ID: [call_id]\n"
+        "CSeq: 1 INVITE\n"
+        f"Contact: <sip:{caller}@[local_ip]:[local_port]>\n"
+        "Max-Forwards: 70\n"
+        "Content-Type: application/sdp\n"
+        "Content-Length: [len]\n\n" + _SDP
+    )
+    ack = (
+        "ACK [next_url] SIP/2.0\n"
+        "Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]\n"
+        f"From: <sip:{caller}@[local_ip]>;tag=[pid]SIPpTag[call_number]\n"
+        "[last_To:]\n"
+        "Call-ID: [call_id]\n"
+        "CSeq: 1 ACK\n"
+        "Max-Forwards: 70\n"
+        "Content-Length: 0"
+    )
+    return (
+        '<?xml version="1.0" encoding="ISO-8859-1" ?>\n'
+        '<scenario name="safedial-lab-caller">\n'
+        + _send(invite)
+        + '  <recv response="100" optional="true"/>\n'
+        + '  <recv response="180" optional="true"/>\n'
+        + '  <recv response="183" optional="true"/>\n'
+        + '  <recv response="200" rrs="true" timeout="10000"/>\n'
+        + _send(ack)
+        + '  <recv request="BYE" timeout="20000"/>\n'
+        + _response("200 OK")
+        + "</scenario>\n"
+    )

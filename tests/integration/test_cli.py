@@ -1,0 +1,123 @@
+"""The `safedial` command: its exit codes and its one JSON line are a contract."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gateway.lab.scenario import Answer
+from tests.integration.conftest import FarEndFactory, Pbx, free_port, lab_environment
+from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
+
+SAFEDIAL = str(Path(sys.executable).parent / "safedial")
+JSON_KEYS = {"call_id", "outcome", "sip_cause", "advocate_answered", "participant_answered",
+             "duration_s"}
+
+
+def safedial(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [SAFEDIAL, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def lab_call(*extra: str) -> list[str]:
+    return ["call", "--lab", "--advocate-phone", ADVOCATE, "--participant-phone", PARTICIPANT,
+            *extra]
+
+
+def test_a_lab_call_prints_one_json_line_without_numbers_and_exits_0(
+    pbx: Pbx, far_end: FarEndFactory
+) -> None:
+    phone = far_end({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
+    result = safedial(pbx.cli_env(), *lab_call("--mode", "masked", "--timeout", "10"))
+    phone.stop()
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1
+    line = json.loads(lines[0])
+    assert set(line) == JSON_KEYS
+    assert line["outcome"] == "answered"
+    assert line["advocate_answered"] is True and line["participant_answered"] is True
+    assert leaked(result.stdout + result.stderr, ADVOCATE, PARTICIPANT) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["call", "--advocate-phone", ADVOCATE, "--participant-phone", PARTICIPANT,
+         "--mode", "withhold"],
+        lab_call("--mode", "visible"),
+        lab_call(),
+        ["call", "--lab", "--advocate-phone", "555-CALL-NOW", "--participant-phone", PARTICIPANT,
+         "--mode", "withhold"],
+        ["call", "--lab", "--advocate-phone", ADVOCATE, "--participant-phone", ADVOCATE,
+         "--mode", "withhold"],
+        lab_call("--mode", "withhold", "--timeout", "1"),
+    ],
+    ids=["raw-numbers-without-lab", "unknown-mode", "no-mode", "malformed-number",
+         "same-phone-twice", "timeout-too-short"],
+)
+def test_bad_usage_exits_2_and_dials_nothing(
+    pbx: Pbx, far_end: FarEndFactory, args: list[str]
+) -> None:
+    phone = far_end({})
+    result = safedial(pbx.cli_env(), *args)
+    phone.stop()
+
+    assert result.returncode == 2, result.stderr
+    assert phone.dialogs().messages == []
+    assert "555-CALL-NOW" not in result.stderr, "bad input is not echoed back"
+
+
+def test_an_unreachable_ami_exits_4(pbx: Pbx) -> None:
+    env = {**pbx.cli_env(), "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1"))}
+    result = safedial(env, *lab_call("--mode", "withhold"))
+    assert result.returncode == 4, result.stderr
+    assert "AMI" in result.stderr
+
+
+def test_a_malformed_setting_stops_the_command_and_names_it(pbx: Pbx) -> None:
+    env = {**pbx.cli_env(), "SAFEDIAL_MASKED_NUMBER": "call me"}
+    result = safedial(env, "pbx", "status")
+    assert result.returncode == 2
+    assert "SAFEDIAL_MASKED_NUMBER" in result.stderr
+
+
+def test_pbx_check_refuses_a_hand_edited_config_and_names_the_setting(
+    pbx: Pbx, tmp_path: Path
+) -> None:
+    etc = tmp_path / "etc"
+    shutil.copytree(pbx.layout.etc, etc)
+    pjsip = etc / "pjsip.conf"
+    pjsip.write_text(pjsip.read_text().replace("send_diversion = no", "send_diversion = yes"))
+
+    assert safedial(pbx.cli_env(), "pbx", "check").returncode == 0
+    result = safedial(pbx.cli_env(), "pbx", "check", "--etc", str(etc))
+    assert result.returncode == 3
+    assert "send_diversion" in result.stderr
+
+
+def test_pbx_up_status_down_manage_a_private_asterisk(tmp_path: Path) -> None:
+    env = {**lab_environment(tmp_path / "runtime")}
+    try:
+        up = safedial(env, "pbx", "up")
+        assert up.returncode == 0, up.stderr
+        status = safedial(env, "pbx", "status", "--json")
+        assert status.returncode == 0, status.stderr
+        state = json.loads(status.stdout)
+        assert state["running"] is True
+        assert state["endpoints"] == ["trunk"]
+        assert state["missing_endpoints"] == []
+    finally:
+        down = safedial(env, "pbx", "down")
+    assert down.returncode == 0
+    assert "stopped" in down.stdout
+    after = safedial(env, "pbx", "status", "--json")
+    assert after.returncode == 4
+    assert json.loads(after.stdout)["running"] is False
