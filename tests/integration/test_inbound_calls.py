@@ -19,14 +19,15 @@ def test_a_call_from_the_trunk_is_answered_then_ended_by_the_gateway(
     scenario = tmp_path / "caller.xml"
     scenario.write_text(build_caller_scenario(CALLER, MASKED))
     trace = tmp_path / "messages.log"
+    command = [
+        "sipp", f"127.0.0.1:{pbx.settings.sip_port}", "-sf", str(scenario),
+        "-i", TRUNK_HOST, "-p", str(free_port(TRUNK_HOST)),
+        "-mi", TRUNK_HOST, "-mp", str(free_port(TRUNK_HOST)),
+        "-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error",
+        "-trace_msg", "-message_file", str(trace),
+    ]  # fmt: skip
     result = subprocess.run(
-        [
-            "sipp", f"127.0.0.1:{pbx.settings.sip_port}", "-sf", str(scenario),
-            "-i", TRUNK_HOST, "-p", str(free_port(TRUNK_HOST)),
-            "-mi", TRUNK_HOST, "-mp", str(free_port(TRUNK_HOST)),
-            "-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error",
-            "-trace_msg", "-message_file", str(trace),
-        ],  # fmt: skip
+        command,
         cwd=tmp_path,
         capture_output=True,
         timeout=60,

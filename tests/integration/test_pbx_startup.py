@@ -16,7 +16,8 @@ def test_a_misspelt_pjsip_option_that_drops_the_trunk_stops_start_up(tmp_path: P
     settings = load_settings(lab_environment(tmp_path / "runtime"))
     layout = render(settings)
     pjsip = layout.etc / "pjsip.conf"
-    pjsip.write_text(pjsip.read_text().replace("direct_media = no", "direct_media = no\nsend_pia = no"))
+    misspelt = pjsip.read_text().replace("direct_media = no", "direct_media = no\nsend_pia = no")
+    pjsip.write_text(misspelt)
     asterisk = Asterisk(layout, settings.asterisk_binary)
 
     with pytest.raises(PbxError) as refused:
