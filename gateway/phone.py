@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-_E164: Final = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_E164: Final = re.compile(r"\+[1-9][0-9]{6,14}")
 _SEPARATORS: Final = re.compile(r"[\s().-]")
 
 
@@ -26,8 +26,10 @@ class PhoneNumber:
     __slots__ = ("_e164",)
 
     def __init__(self, text: str) -> None:
-        candidate = _SEPARATORS.sub("", text.strip()) if isinstance(text, str) else ""
-        if not _E164.match(candidate):
+        # "+44 (0)20 ..." writes the national trunk prefix in brackets; it is not dialled.
+        text = text.replace("(0)", "") if isinstance(text, str) else ""
+        candidate = _SEPARATORS.sub("", text.strip())
+        if not _E164.fullmatch(candidate):
             raise InvalidPhoneNumber(
                 "not a phone number in international E.164 form "
                 "(a '+', the country code, then 6 to 14 digits)"

@@ -22,8 +22,8 @@ from gateway.phone import InvalidPhoneNumber, PhoneNumber
 
 ENV_PREFIX = "SAFEDIAL_"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
-_TOKEN = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
+_TOKEN = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
 class SettingsError(Exception):
@@ -86,14 +86,14 @@ class Settings(BaseModel):
         try:
             return str(ipaddress.ip_address(value))
         except ValueError:
-            if _HOSTNAME.match(value):
+            if _HOSTNAME.fullmatch(value):
                 return value
         raise ValueError("must be an IP address or a host name")
 
     @field_validator("ami_user")
     @classmethod
     def _ami_user_is_a_token(cls, value: str) -> str:
-        if not _TOKEN.match(value):
+        if not _TOKEN.fullmatch(value):
             raise ValueError("must be letters, digits or '_' (at most 64)")
         return value
 

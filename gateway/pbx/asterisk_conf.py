@@ -1,10 +1,12 @@
 """A pure reader for Asterisk's ``.conf`` format, enough for the privacy guard.
 
-It understands sections (``[name]``), templates (``[name](!)``) and
-inheritance (``[name](tmpl,...)``), repeated section names (PJSIP keeps an
-endpoint and an aor under one name), ``key = value`` and ``key => value``,
-``;`` comments with ``\\;`` escapes, and ``#include`` through a loader the
-caller passes. ``#exec`` cannot be checked, so it is reported.
+It understands sections (``[name]``), templates (``[name](!)``),
+inheritance from any earlier section (``[name](base,...)``), appending
+(``[name](+)``), repeated section names (PJSIP keeps an endpoint and an aor
+under one name), ``key = value`` and ``key => value`` (names compared in lower
+case, as Asterisk does), ``;`` and ``;-- --;`` comments with ``\\;`` escapes,
+and ``#include`` through a loader the caller passes. ``#exec`` cannot be
+checked, so it is reported.
 """
 
 from __future__ import annotations
@@ -34,13 +36,14 @@ class Section:
     def get(self, key: str) -> str | None:
         """The last value of ``key`` (Asterisk's rule for single-valued options)."""
         value = None
+        key = key.lower()
         for name, item in self.options:
             if name == key:
                 value = item
         return value
 
     def get_all(self, key: str) -> list[str]:
-        return [item for name, item in self.options if name == key]
+        return [item for name, item in self.options if name == key.lower()]
 
 
 @dataclass
@@ -56,21 +59,42 @@ class ConfigFile:
         return [section for section in self.sections if not section.is_template]
 
 
-def _strip_comment(line: str) -> str:
-    out = []
-    escaped = False
-    for char in line:
-        if escaped:
+def _strip_comments(text: str) -> list[str]:
+    """Remove comments the way Asterisk's config.c does, keeping line numbers.
+
+    ``;`` starts a line comment unless escaped as ``\\;``; ``;--`` (exactly two
+    dashes) opens a block comment anywhere on a line, ``--;`` closes it, and
+    text after the close is read. ``;---`` is an ordinary line comment.
+    """
+    lines: list[str] = []
+    in_block = False
+    for raw in text.splitlines():
+        out: list[str] = []
+        index = 0
+        while index < len(raw):
+            if in_block:
+                close = raw.find("--;", index)
+                if close < 0:
+                    index = len(raw)
+                    continue
+                in_block = False
+                index = close + 3
+                continue
+            char = raw[index]
+            if char == "\\" and raw[index + 1 : index + 2] == ";":
+                out.append(";")
+                index += 2
+                continue
+            if char == ";":
+                if raw[index + 1 : index + 3] == "--" and raw[index + 3 : index + 4] != "-":
+                    in_block = True
+                    index += 3
+                    continue
+                break
             out.append(char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-            out.append(char)
-        elif char == ";":
-            break
-        else:
-            out.append(char)
-    return "".join(out).replace("\\;", ";").strip()
+            index += 1
+        lines.append("".join(out).strip())
+    return lines
 
 
 def parse(
@@ -96,15 +120,8 @@ def _parse_into(
     if depth > 8:
         raise ConfigSyntaxError(f"{name}: #include nested too deeply")
     current: Section | None = config.sections[-1] if config.sections else None
-    in_block_comment = False
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if in_block_comment:
-            if "--;" in line:
-                in_block_comment = False
-            continue
-        if line.startswith(";--"):
-            in_block_comment = "--;" not in line[3:]
+    for number, line in enumerate(_strip_comments(text), start=1):
+        if not line:
             continue
         directive = _INCLUDE.match(line)
         if directive:
@@ -120,13 +137,9 @@ def _parse_into(
             _parse_into(config, templates, target, included, load_include, depth + 1)
             current = config.sections[-1] if config.sections else None
             continue
-        line = _strip_comment(raw)
-        if not line:
-            continue
         header = _SECTION.match(line)
         if header:
-            current = _new_section(header["name"].strip(), header["opts"], templates)
-            config.sections.append(current)
+            current = _open_section(config, header["name"].strip(), header["opts"], templates)
             continue
         if current is None:
             raise ConfigSyntaxError(f"{name} line {number}: setting outside any [section]")
@@ -134,8 +147,23 @@ def _parse_into(
         if not sep:
             raise ConfigSyntaxError(f"{name} line {number}: expected 'name = value'")
         value = value.removeprefix(">")
-        current.options.append((key.strip(), value.strip()))
+        # Asterisk matches option names without regard to case.
+        current.options.append((key.strip().lower(), value.strip()))
         current.lines.append((number, line))
+
+
+def _open_section(
+    config: ConfigFile, name: str, opts: str | None, templates: dict[str, Section]
+) -> Section:
+    """A new section, or the existing one when the header says ``(+)``."""
+    words = [opt.strip() for opt in (opts or "").split(",") if opt.strip()]
+    if "+" in words:
+        existing = config.named(name)
+        if existing:
+            return existing[0]  # Asterisk appends to the first section of that name
+    section = _new_section(name, opts, templates)
+    config.sections.append(section)
+    return section
 
 
 def _new_section(name: str, opts: str | None, templates: dict[str, Section]) -> Section:
@@ -152,6 +180,6 @@ def _new_section(name: str, opts: str | None, templates: dict[str, Section]) -> 
             parent = templates.get(opt)
             if parent is not None:
                 section.options.extend(parent.options)
-    if section.is_template:
-        templates[name] = section
+    # Asterisk inherits from any earlier section, template or not.
+    templates[name] = section
     return section

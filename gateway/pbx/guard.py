@@ -31,6 +31,10 @@ GUARDED_FILES = (
 )
 
 _NUMBERISH = re.compile(r"[0-9]{3,}")
+# Asterisk matches application and function names without regard to case.
+_DIAL = re.compile(r"\bDial\(", re.IGNORECASE)
+_PRES_SET = re.compile(r"\bCALLERID\(pres\)", re.IGNORECASE)
+_PRES_PROHIB = re.compile(r"\bCALLERID\(pres\)\s*=\s*prohib", re.IGNORECASE)
 _TRUE = {"yes", "true", "y", "t", "1", "on"}
 
 #: Asterisk 16 defaults of the endpoint options the guard judges.
@@ -165,8 +169,8 @@ def check_extensions(conf: ConfigFile) -> Iterator[Finding]:
         return
     for context in contexts:
         lines = [value for key, value in context.options if key in ("exten", "same")]
-        dials = [line for line in lines if "Dial(" in line]
-        if not any("CALLERID(pres)=prohib" in line for line in lines):
+        dials = [line for line in lines if _DIAL.search(line)]
+        if not any(_PRES_PROHIB.search(line) for line in lines):
             yield Finding(
                 file,
                 context.name,
@@ -185,7 +189,8 @@ def check_extensions(conf: ConfigFile) -> Iterator[Finding]:
                     "a participant-leg Dial lacks the f()/u() caller-ID options",
                 )
         for index, line in enumerate(lines):
-            if "Dial(" in line and (index == 0 or "CALLERID(pres)" not in lines[index - 1]):
+            previous = lines[index - 1] if index else ""
+            if _DIAL.search(line) and not _PRES_SET.search(previous):
                 yield Finding(
                     file,
                     context.name,
@@ -196,7 +201,7 @@ def check_extensions(conf: ConfigFile) -> Iterator[Finding]:
 
 def _dial_options(line: str) -> dict[str, str]:
     """Dial's option letters and their arguments, e.g. ``If(x)u(prohib)``."""
-    inner = line.split("Dial(", 1)[1]
+    inner = line[_DIAL.search(line).end() :]  # type: ignore[union-attr]
     parts = inner.split(",", 2)
     text = parts[2] if len(parts) > 2 else ""
     options: dict[str, str] = {}
@@ -219,10 +224,14 @@ def _dial_options(line: str) -> dict[str, str]:
 def check_modules(conf: ConfigFile) -> Iterator[Finding]:
     for section in conf.named("modules"):
         autoload = _true(section.get("autoload"))
-        noloaded = set(section.get_all("noload"))
-        loaded = set(section.get_all("load")) | set(section.get_all("preload"))
+        noloaded = {_module(name) for name in section.get_all("noload")}
+        loaded = {
+            _module(name)
+            for key in ("load", "preload", "require", "preload-require")
+            for name in section.get_all(key)
+        }
         for module in _FORBIDDEN_MODULES:
-            if module in loaded or (autoload and module not in noloaded):
+            if _module(module) in loaded or (autoload and _module(module) not in noloaded):
                 yield Finding(
                     conf.name,
                     section.name,
@@ -231,14 +240,19 @@ def check_modules(conf: ConfigFile) -> Iterator[Finding]:
                 )
 
 
+def _module(name: str) -> str:
+    """A module's name as Asterisk's loader compares it: no ``.so``, any case."""
+    return name.strip().lower().removesuffix(".so")
+
+
 def check_logger(conf: ConfigFile) -> Iterator[Finding]:
     for section in conf.named("general"):
         if section.get("queue_log") is None or _true(section.get("queue_log")):
             yield Finding(conf.name, section.name, "queue_log", "must be no")
     for section in conf.named("logfiles"):
         for channel, levels in section.options:
-            if channel in ("console", "syslog") or channel.startswith("syslog."):
-                continue
+            if channel == "console":
+                continue  # the console is not written to disk; syslog channels are
             words = {word.strip().lower() for word in re.split(r"[,\s]+", levels)}
             for level in ("verbose", "debug", "dtmf", "*"):
                 if level in words or any(word.startswith(level + "(") for word in words):

@@ -85,18 +85,24 @@ def ami_secret(settings: Settings, layout: RuntimeLayout) -> str:
     return secret
 
 
+def _uri_host(host: str) -> str:
+    """A host as it is written before ``:port`` (IPv6 addresses in brackets)."""
+    return f"[{host}]" if ":" in host else host
+
+
 def template_values(settings: Settings, layout: RuntimeLayout) -> dict[str, object]:
     return {
         "runtime_dir": str(layout.root),
         "etc_dir": str(layout.etc),
         "modules_dir": str(settings.asterisk_modules_dir),
         "data_dir": str(settings.asterisk_data_dir),
-        "sip_bind": settings.sip_bind,
+        "sip_bind": _uri_host(settings.sip_bind),
         "sip_port": settings.sip_port,
         "ami_port": settings.ami_port,
         "ami_user": settings.ami_user,
         "ami_secret": ami_secret(settings, layout),
         "trunk_host": settings.trunk_host,
+        "trunk_uri_host": _uri_host(settings.trunk_host),
         "trunk_port": settings.trunk_port,
         "rtp_start": settings.rtp_start,
         "rtp_end": settings.rtp_end,
