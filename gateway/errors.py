@@ -4,6 +4,7 @@ Exception tree::
 
     SafeDialError
     ├── BadInput            (exit 2)   the request itself is wrong
+    │   └── NotFound        (exit 2)   no such participant/advocate
     ├── Refused             (exit 3)   policy or a lock says no
     ├── PbxUnavailable      (exit 4)   Asterisk or AMI cannot be reached
     └── OriginateFailed     (exit 5)   the PBX would not start the call
@@ -26,6 +27,20 @@ class SafeDialError(Exception):
 
 class BadInput(SafeDialError):
     error_id = "bad-input"
+    exit_code = 2
+
+
+class NotFound(BadInput):
+    error_id = "not-found"
+
+
+class Unauthorized(SafeDialError):
+    error_id = "unauthorized"
+    exit_code = 2
+
+
+class Forbidden(SafeDialError):
+    error_id = "forbidden"
     exit_code = 2
 
 

@@ -30,9 +30,25 @@ class SettingsError(Exception):
     """Start-up cannot go on: a setting is missing or malformed. The text names it."""
 
 
-def _default_runtime_dir() -> Path:
+def _state_dir() -> Path:
     state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "safedial" / "pbx"
+    return Path(state) / "safedial"
+
+
+def _default_runtime_dir() -> Path:
+    return _state_dir() / "pbx"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{_state_dir() / 'safedial.db'}"
+
+
+def _default_key_file() -> Path:
+    return _state_dir() / "keys.json"
+
+
+def _default_policy_file() -> Path:
+    return Path(__file__).resolve().parents[1] / "policies" / "default.toml"
 
 
 def _e164(value: object) -> str:
@@ -63,6 +79,12 @@ class Settings(BaseModel):
     gateway_number: str | None = None
     agency_number: str = "+12025550199"
     ring_timeout_s: int = Field(default=30, ge=5, le=120)
+    database_url: str = Field(default_factory=_default_database_url)
+    key_file: Path = Field(default_factory=_default_key_file)
+    policy_file: Path = Field(default_factory=_default_policy_file)
+    #: How long the dialplan waits for the gateway's second decision once the
+    #: advocate answers; no answer in time means the participant is not dialled.
+    confirm_timeout_s: int = Field(default=10, ge=2, le=60)
     asterisk_binary: str = "/usr/sbin/asterisk"
     asterisk_modules_dir: Path = Path("/usr/lib/asterisk/modules")
     asterisk_data_dir: Path = Path("/usr/share/asterisk")
@@ -71,6 +93,13 @@ class Settings(BaseModel):
     @classmethod
     def _numbers_are_e164(cls, value: object) -> object:
         return None if value is None else _e164(value)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        if not re.match(r"(sqlite|postgresql)(\+[a-z0-9]+)?://", value):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
 
     @field_validator("sip_bind")
     @classmethod

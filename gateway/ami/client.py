@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from panoramisk import Manager
@@ -79,6 +79,8 @@ class AmiCallControl:
         self._wakeups: dict[str, asyncio.Event] = {}
         self._connected = asyncio.Event()
         self._lost: dict[str, asyncio.Event] = {}
+        self._confirms: dict[str, Callable[[], Awaitable[bool]]] = {}
+        self._background: set[asyncio.Task[None]] = set()
 
     async def connect(self, timeout: float = CONNECT_TIMEOUT_S) -> None:
         """Connect and log in, or raise ``PbxUnavailable``."""
@@ -137,20 +139,56 @@ class AmiCallControl:
         tracker = self._trackers.get(call_id_of(event))
         if tracker is None:
             return
+        waiting_before = tracker.awaiting_confirmation
         tracker.on_event(event)
+        channel = tracker.awaiting_confirmation
+        if channel and not waiting_before:
+            task = asyncio.ensure_future(self._confirm(tracker.call_id, channel))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         self._wake(tracker.call_id)
+
+    async def _confirm(self, call_id: str, channel: str) -> None:
+        """Decide again now that the advocate answered; tell the dialplan yes or no."""
+        confirm = self._confirms.get(call_id)
+        try:
+            go = True if confirm is None else await asyncio.wait_for(confirm(), timeout=5.0)
+        except Exception:  # fail closed: any error in the second decision means no
+            log.exception("call %s: second decision failed; not dialling", call_id)
+            go = False
+        log.info("call %s: second decision: %s", call_id, "dial" if go else "refuse")
+        if self._manager is None:
+            return
+        self._manager.send_action({
+            "Action": "Setvar",
+            "Channel": channel,
+            "Variable": dialvars.VAR_GO,
+            "Value": "yes" if go else "no",
+        })
 
     def _wake(self, call_id: str) -> None:
         wakeup = self._wakeups.get(call_id)
         if wakeup is not None:
             wakeup.set()
 
-    async def place_call(self, request: DialRequest) -> CallReport:
-        """Ring the advocate, then (in the dialplan) the participant; wait for the end."""
+    async def place_call(
+        self,
+        request: DialRequest,
+        confirm: Callable[[], Awaitable[bool]] | None = None,
+        call_id: str | None = None,
+    ) -> CallReport:
+        """Ring the advocate, then (in the dialplan) the participant; wait for the end.
+
+        ``confirm`` is awaited when the advocate answers: False (or an error, or
+        no answer within the dialplan's confirmation time) means the participant
+        is not dialled. Without it the call is confirmed as requested.
+        """
         if self._manager is None:
             raise PbxUnavailable("not connected to AMI")
-        call_id = str(uuid.uuid4())
+        call_id = str(uuid.UUID(call_id)) if call_id else str(uuid.uuid4())
         tracker = CallTracker(call_id)
+        if confirm is not None:
+            self._confirms[call_id] = confirm
         self._trackers[call_id] = tracker
         self._wakeups[call_id] = asyncio.Event()
         self._lost[call_id] = asyncio.Event()
@@ -161,6 +199,7 @@ class AmiCallControl:
             self._trackers.pop(call_id, None)
             self._wakeups.pop(call_id, None)
             self._lost.pop(call_id, None)
+            self._confirms.pop(call_id, None)
         report = tracker.report()
         log.info("call %s ended: %s", call_id, report.outcome.value)
         return report

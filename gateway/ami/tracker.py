@@ -15,7 +15,11 @@ from dataclasses import dataclass
 
 from gateway.calls.models import CallReport
 from gateway.calls.outcome import ORIGINATE_ANSWERED, CallSignals, classify
-from gateway.pbx.dialvars import EVENT_CALL_ENDED, EVENT_PARTICIPANT_DIALING
+from gateway.pbx.dialvars import (
+    EVENT_ADVOCATE_ANSWERED,
+    EVENT_CALL_ENDED,
+    EVENT_PARTICIPANT_DIALING,
+)
 
 #: The only fields of the dialplan's report the tracker keeps.
 _REPORT_FIELDS = (
@@ -52,6 +56,7 @@ class CallTracker:
     originate_reason: int | None = None
     originate_failed: bool = False
     participant_dialing: bool = False
+    awaiting_confirmation: str | None = None  # the advocate channel, once it answered
     ended: dict[str, str] | None = None
 
     def on_originate_response(self, message: Mapping[str, str]) -> None:
@@ -73,7 +78,9 @@ class CallTracker:
         if _get(message, "Event") != "UserEvent":
             return
         name = _get(message, "UserEvent")
-        if name == EVENT_PARTICIPANT_DIALING:
+        if name == EVENT_ADVOCATE_ANSWERED:
+            self.awaiting_confirmation = _get(message, "Channel")
+        elif name == EVENT_PARTICIPANT_DIALING:
             self.participant_dialing = True
         elif name == EVENT_CALL_ENDED and self.ended is None:
             self.ended = {key: _get(message, key) for key in _REPORT_FIELDS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from gateway.calls.models import CallReport, DialRequest
@@ -15,4 +16,9 @@ class CallControl(Protocol):
     ``OriginateFailed`` when the PBX would not start the call.
     """
 
-    async def place_call(self, request: DialRequest) -> CallReport: ...
+    async def place_call(
+        self,
+        request: DialRequest,
+        confirm: Callable[[], Awaitable[bool]] | None = None,
+        call_id: str | None = None,
+    ) -> CallReport: ...

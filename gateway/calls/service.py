@@ -8,7 +8,7 @@ never dialled through) and hands the already-validated request to call control.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from gateway.calls.models import CallReport, DialRequest
 from gateway.calls.ports import CallControl
@@ -21,13 +21,16 @@ async def place_call(
     control: CallControl,
     request: DialRequest,
     verify_pbx_safe: Callable[[], None],
+    confirm: Callable[[], Awaitable[bool]] | None = None,
+    call_id: str | None = None,
 ) -> CallReport:
     """Place one call and return its single outcome.
 
     ``verify_pbx_safe`` raises when the running PBX's config fails the guard;
-    it runs first so nothing is dialled through an unsafe config.
+    it runs first so nothing is dialled through an unsafe config. ``confirm``
+    is the second decision, taken when the advocate answers.
     """
     verify_pbx_safe()
-    report = await control.place_call(request)
+    report = await control.place_call(request, confirm, call_id)
     log.info("call %s outcome %s", report.call_id, report.outcome.value)
     return report

@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 from typing import Any
 
 from gateway.ami.client import AmiCallControl
 from gateway.callerid import CallerIdMode
+from gateway.calls import gate
 from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.calls.service import place_call
 from gateway.errors import BadInput
 from gateway.pbx import guard
+from gateway.pbx.dialvars import DIALPLAN_REFUSALS
 from gateway.pbx.process import layout_for
 from gateway.pbx.render import ami_secret
 from gateway.phone import InvalidPhoneNumber, PhoneNumber
 from gateway.settings import Settings, get_settings
+from gateway.wiring import build_context
 
 
 def register(commands: Any) -> None:
-    cmd = commands.add_parser("call", help="place one call (lab form: --lab with raw numbers)")
+    cmd = commands.add_parser(
+        "call", help="place one call: --participant ID --advocate ID (policy-gated), or --lab"
+    )
+    cmd.add_argument("--participant", metavar="ID", help="participant record id")
+    cmd.add_argument("--advocate", metavar="ID", help="advocate record id (their phone rings)")
     cmd.add_argument(
         "--lab", action="store_true", help="lab call with raw numbers and no participant record"
     )
@@ -90,6 +98,8 @@ async def _place(settings: Settings, request: DialRequest) -> CallReport:
 
 
 def _call(args: argparse.Namespace) -> int:
+    if args.participant or args.advocate:
+        return _gated_call(args)
     settings = get_settings()
     request = _request(args, settings)
     report = asyncio.run(_place(settings, request))
@@ -98,5 +108,34 @@ def _call(args: argparse.Namespace) -> int:
         print(
             f"safedial: the PBX refused to dial the participant ({report.refusal})", file=sys.stderr
         )
+        return 3
+    return 0
+
+
+def _gated_call(args: argparse.Namespace) -> int:
+    """The policy-gated form: refused means nothing is placed, the decision printed, exit 3."""
+    if args.lab or args.advocate_phone or args.participant_phone or args.mode:
+        raise BadInput("--participant/--advocate take no raw numbers, --lab or --mode: "
+                       "the participant's preferences decide")
+    if not (args.participant and args.advocate):
+        raise BadInput("both --participant ID and --advocate ID are required")
+    ctx = build_context()
+    prepared = gate.prepare_call(ctx, participant_id=args.participant,
+                                 advocate_id=args.advocate, actor="cli")
+    if not prepared.decision.allowed:
+        print(json.dumps(prepared.decision.as_dict(), ensure_ascii=False))
+        return 3
+
+    async def run() -> CallReport:
+        async with ctx.call_control() as control:
+            return await gate.run_call(ctx, prepared, control=control,
+                                       participant_id=args.participant,
+                                       advocate_id=args.advocate, actor="cli")
+
+    report = asyncio.run(run())
+    print(report.as_json_line())
+    if report.outcome is Outcome.REFUSED:
+        why = DIALPLAN_REFUSALS.get(report.refusal or "", report.refusal)
+        print(f"safedial: not dialled: {why}", file=sys.stderr)
         return 3
     return 0

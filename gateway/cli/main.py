@@ -11,11 +11,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from gateway.cli import call_cmd, pbx_cmd
+from gateway.cli import audit_cmd, call_cmd, keys_cmd, pbx_cmd, people_cmd, serve_cmd
 from gateway.errors import SafeDialError
 from gateway.pbx.guard import UnsafeConfig
 from gateway.pbx.process import PbxError
+from gateway.policyfile import PolicyFileError
 from gateway.settings import SettingsError
+from gateway.storage.keyring import DecryptionError, KeyFileError
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -31,8 +33,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve_cmd.register(commands)
     pbx_cmd.register(commands)
+    people_cmd.register(commands)
     call_cmd.register(commands)
+    keys_cmd.register(commands)
+    audit_cmd.register(commands)
     return parser
 
 
@@ -46,8 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code: int = args.handler(args)
-    except SettingsError as exc:
+    except (SettingsError, PolicyFileError, KeyFileError) as exc:
         print(f"safedial: configuration error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except DecryptionError as exc:
+        print(f"safedial: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except UnsafeConfig as exc:
         print(f"safedial: {exc}", file=sys.stderr)

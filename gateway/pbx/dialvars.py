@@ -19,7 +19,11 @@ VAR_CALLERID_MODE: Final = "SAFEDIAL_CALLERID_MODE"
 VAR_PARTICIPANT: Final = "SAFEDIAL_PARTICIPANT"
 VAR_RING_TIMEOUT: Final = "SAFEDIAL_RING_TIMEOUT"
 
+#: Set by the gateway (AMI Setvar) once it has decided again: "yes" or "no".
+VAR_GO: Final = "SAFEDIAL_GO"
+
 #: UserEvents the dialplan emits (AMI event ``UserEvent``, header ``UserEvent``).
+EVENT_ADVOCATE_ANSWERED: Final = "SafeDialAdvocateAnswered"
 EVENT_PARTICIPANT_DIALING: Final = "SafeDialParticipantDialing"
 EVENT_CALL_ENDED: Final = "SafeDialCallEnded"
 
@@ -30,4 +34,6 @@ DIALPLAN_REFUSALS: Final = {
     "ring-timeout-invalid": "the ring timeout was missing or malformed",
     "callerid-mode-invalid": "the caller-ID mode was missing or not withhold/masked",
     "masked-number-invalid": "the masked number is not configured correctly",
+    "policy-refused-at-dial": "decided again when the advocate answered: no longer allowed",
+    "not-confirmed": "the gateway did not confirm the call in time",
 }

@@ -108,6 +108,7 @@ def template_values(settings: Settings, layout: RuntimeLayout) -> dict[str, obje
         "rtp_end": settings.rtp_end,
         "masked_number": settings.masked.e164,
         "contact_user": CONTACT_USER,
+        "confirm_ticks": settings.confirm_timeout_s * 10,
     }
 
 

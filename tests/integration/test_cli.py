@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from gateway.lab.scenario import Answer
+from tests.integration.cli_helpers import safedial
 from tests.integration.conftest import FarEndFactory, Pbx, free_port, lab_environment
 from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
 
-SAFEDIAL = str(Path(sys.executable).parent / "safedial")
 JSON_KEYS = {"call_id", "outcome", "sip_cause", "advocate_answered", "participant_answered",
              "duration_s"}
-
-
-def safedial(env: dict[str, str], *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [SAFEDIAL, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
 
 
 def lab_call(*extra: str) -> list[str]:

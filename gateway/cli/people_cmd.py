@@ -1,0 +1,163 @@
+"""``safedial participant|advocate|admin``: records admins keep. Output never holds a secret."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from gateway.people import service as people
+from gateway.wiring import AppContext, build_context
+
+CLI_ACTOR = "cli"
+
+
+def _participant_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:
+    cmd.add_argument("--alias", required=creating,
+                     help="what advocates see; any script; choose one that does not identify")
+    cmd.add_argument("--phone", metavar="NUMBER", required=creating,
+                     help="the participant's number (E.164, or national in the policy's region)")
+    cmd.add_argument("--timezone", metavar="IANA", required=creating,
+                     help="the participant's own time zone, e.g. America/Toronto")
+    cmd.add_argument("--window", metavar="SPEC", action="append", dest="windows",
+                     help="safe-call window 'DAYS HH:MM-HH:MM' (repeatable), "
+                     "e.g. 'mon-fri 09:00-17:00'")
+    if not creating:
+        cmd.add_argument("--clear-windows", action="store_true",
+                         help="remove every window (calls are then refused)")
+    cmd.add_argument("--voicemail", metavar="none|generic|script:NAME")
+    cmd.add_argument("--on-drop", choices=["callback", "wait"])
+    cmd.add_argument("--callback-delay", metavar="MIN", type=int, dest="callback_delay_min")
+    cmd.add_argument("--callback-attempts", metavar="N", type=int)
+    cmd.add_argument("--caller-id", choices=["withhold", "masked"])
+    fallback = cmd.add_mutually_exclusive_group()
+    fallback.add_argument("--masked-fallback", action="store_true", default=None,
+                          help="agreed: retry with the masked number if a phone "
+                          "rejects withheld calls")
+    fallback.add_argument("--no-masked-fallback", action="store_false", dest="masked_fallback",
+                          default=None)
+    cmd.add_argument("--code-word", metavar="WORD")
+    cmd.add_argument("--language", metavar="TAG")
+    cmd.add_argument("--pause-until", metavar="DATE",
+                     help="do not call before this date (YYYY-MM-DD)")
+
+
+def register(commands: Any) -> None:
+    participant = commands.add_parser("participant", help="participants' contact preferences")
+    actions = participant.add_subparsers(dest="participant_action", required=True, metavar="ACTION")
+    cmd = actions.add_parser("add", help="record a participant; prints the new id")
+    _participant_flags(cmd, creating=True)
+    cmd.set_defaults(handler=_participant_add)
+    cmd = actions.add_parser("update", help="change a participant's preferences")
+    cmd.add_argument("id")
+    _participant_flags(cmd, creating=False)
+    cmd.set_defaults(handler=_participant_update)
+    cmd = actions.add_parser("show", help="preferences as JSON (no number, no code word)")
+    cmd.add_argument("id")
+    cmd.set_defaults(handler=_participant_show)
+    cmd = actions.add_parser("list", help="participants as JSON lines")
+    cmd.add_argument("--alias", help="only aliases containing this text")
+    cmd.set_defaults(handler=_participant_list)
+    cmd = actions.add_parser("erase", help="remove all of a participant's data")
+    cmd.add_argument("id")
+    cmd.set_defaults(handler=_participant_erase)
+
+    for name, role in (("advocate", "advocate"), ("admin", "admin")):
+        parser = commands.add_parser(name, help=f"{name}s: name, own phone, role, language")
+        sub = parser.add_subparsers(dest=f"{name}_action", required=True, metavar="ACTION")
+        cmd = sub.add_parser("add", help=f"record a{'n' if name[0] == 'a' else ''} {name}; "
+                                         "prints the new id")
+        cmd.add_argument("--name", required=True, help="display name used in voicemail scripts")
+        cmd.add_argument("--phone", required=True, metavar="E164", help="their own phone")
+        if name == "advocate":
+            cmd.add_argument("--role", choices=["advocate", "admin"], default=role)
+        else:
+            cmd.set_defaults(role="admin")
+        cmd.add_argument("--language", default="en", metavar="TAG")
+        cmd.set_defaults(handler=_advocate_add)
+        cmd = sub.add_parser("show", help="the record as JSON (no number)")
+        cmd.add_argument("id")
+        cmd.set_defaults(handler=_advocate_show)
+        cmd = sub.add_parser("token", help="issue an API token (shown once)")
+        cmd.add_argument("id")
+        cmd.set_defaults(handler=_advocate_token)
+
+
+_FIELDS = ("alias", "phone", "timezone", "windows", "voicemail", "on_drop", "callback_delay_min",
+           "callback_attempts", "caller_id", "masked_fallback", "code_word", "language",
+           "pause_until")
+
+
+def _fields(args: argparse.Namespace) -> dict[str, Any]:
+    data = {name: getattr(args, name) for name in _FIELDS if getattr(args, name, None) is not None}
+    if getattr(args, "clear_windows", False):
+        data["windows"] = []
+    return data
+
+
+def _participant_add(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        new_id = people.create_participant(session, keys=ctx.keys, policy=ctx.policy,
+                                           actor=CLI_ACTOR, data=_fields(args))
+    print(new_id)
+    return 0
+
+
+def _participant_update(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    data = _fields(args)
+    with ctx.db.unit_of_work() as session:
+        changed = people.update_participant(session, keys=ctx.keys, policy=ctx.policy,
+                                            actor=CLI_ACTOR, participant_id=args.id, data=data)
+    print(json.dumps({"id": args.id, "changed": changed}))
+    return 0
+
+
+def _participant_show(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        view = people.show_participant(session, policy=ctx.policy, participant_id=args.id)
+    print(json.dumps(view, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _participant_list(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        for view in people.list_participants(session, policy=ctx.policy, alias=args.alias):
+            print(json.dumps(view, ensure_ascii=False))
+    return 0
+
+
+def _participant_erase(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        people.erase_participant(session, actor=CLI_ACTOR, participant_id=args.id)
+    print(f"erased {args.id}")
+    return 0
+
+
+def _advocate_add(args: argparse.Namespace) -> int:
+    ctx: AppContext = build_context()
+    data = {"name": args.name, "phone": args.phone, "role": args.role, "language": args.language}
+    with ctx.db.unit_of_work() as session:
+        new_id = people.create_advocate(session, keys=ctx.keys, policy=ctx.policy,
+                                        actor=CLI_ACTOR, data=data)
+    print(new_id)
+    return 0
+
+
+def _advocate_show(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        print(json.dumps(people.show_advocate(session, advocate_id=args.id), ensure_ascii=False))
+    return 0
+
+
+def _advocate_token(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        token = people.issue_token(session, actor=CLI_ACTOR, advocate_id=args.id)
+    print(token)
+    return 0

@@ -1,0 +1,23 @@
+"""``safedial serve``: the web app and JSON API on 127.0.0.1:8000 by default."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    cmd = commands.add_parser("serve", help="run the web app and /api/ (OpenAPI at /api/docs)")
+    cmd.add_argument("--host", default="127.0.0.1")
+    cmd.add_argument("--port", type=int, default=8000)
+    cmd.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.web.app import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning",
+                access_log=False)
+    return 0

@@ -1,0 +1,36 @@
+"""The agency's policy: defaults from the practice guides and limits. Plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.callerid import CallerIdMode
+from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailKind, VoicemailRule
+
+
+@dataclass(frozen=True)
+class CallbackLimits:
+    max_attempts: int = 3
+    min_delay_min: int = 5
+    max_delay_min: int = 24 * 60
+    default_delay_min: int = 15
+
+
+GENERIC_VOICEMAIL = VoicemailRule(VoicemailKind.GENERIC)
+WAIT_ON_DROP = DropRule(DropProtocolKind.WAIT)
+DEFAULT_CALLBACK_LIMITS = CallbackLimits()
+
+
+@dataclass(frozen=True)
+class AgencyPolicy:
+    """Defaults for what was not yet discussed, and the agency's limits."""
+
+    timezone: str = "UTC"
+    default_region: str = "US"
+    default_caller_id: CallerIdMode = CallerIdMode.WITHHOLD
+    default_voicemail: VoicemailRule = GENERIC_VOICEMAIL
+    default_on_drop: DropRule = WAIT_ON_DROP
+    callback: CallbackLimits = DEFAULT_CALLBACK_LIMITS
+    drop_threshold_s: int = 30
+    retention_days: int = 90
+    code_word_rotation_days: int = 180

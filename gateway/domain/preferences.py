@@ -1,0 +1,115 @@
+"""What a participant agreed to, as plain data.
+
+A field left as ``None`` means "not yet discussed": the agency policy's
+default applies and advocates are told so ("default, not yet discussed").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from gateway.callerid import CallerIdMode
+from gateway.domain.windows import Window
+
+_SCRIPT_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+class VoicemailKind(StrEnum):
+    NONE = "none"
+    GENERIC = "generic"
+    SCRIPT = "script"
+
+
+@dataclass(frozen=True)
+class VoicemailRule:
+    """``none``, ``generic`` (the vague-but-recognisable script) or ``script:NAME``."""
+
+    kind: VoicemailKind
+    script: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind is VoicemailKind.SCRIPT) != (self.script is not None):
+            raise ValueError("a script name goes with script:NAME and nothing else")
+        if self.script is not None and not _SCRIPT_NAME.fullmatch(self.script):
+            raise ValueError("a script name is lower-case letters, digits, '-' or '_'")
+
+    @classmethod
+    def parse(cls, text: str) -> VoicemailRule:
+        """``none`` / ``generic`` / ``script:NAME``; ValueError otherwise."""
+        value = text.strip()
+        if value in ("none", "generic"):
+            return cls(VoicemailKind(value))
+        if value.startswith("script:"):
+            return cls(VoicemailKind.SCRIPT, value.removeprefix("script:"))
+        raise ValueError("voicemail must be none, generic or script:NAME")
+
+    def __str__(self) -> str:
+        return f"script:{self.script}" if self.script else self.kind.value
+
+
+class DropProtocolKind(StrEnum):
+    CALLBACK = "callback"
+    WAIT = "wait"
+
+
+@dataclass(frozen=True)
+class DropRule:
+    """What happens when a call drops: ``wait`` for the participant, or ``callback``."""
+
+    kind: DropProtocolKind
+    callback_delay_min: int | None = None
+    callback_attempts: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is DropProtocolKind.WAIT and (
+            self.callback_delay_min is not None or self.callback_attempts is not None
+        ):
+            raise ValueError("call-back delay and attempts only go with on-drop callback")
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """A participant's contact preferences. ``None`` = not yet discussed."""
+
+    timezone: str
+    windows: tuple[Window, ...] = ()
+    pause_until: date | None = None
+    voicemail: VoicemailRule | None = None
+    on_drop: DropRule | None = None
+    caller_id: CallerIdMode | None = None
+    masked_fallback: bool = False
+    language: str | None = None
+    has_code_word: bool = False
+    code_word_rotated: date | None = None
+
+
+@dataclass(frozen=True)
+class ParticipantFacts:
+    """What a call decision needs to know about a participant, with no secret in it."""
+
+    participant_id: str
+    alias: str
+    preferences: Preferences
+    has_phone: bool = True
+
+
+@dataclass(frozen=True)
+class AdvocateFacts:
+    """What a call decision needs to know about the advocate placing it."""
+
+    advocate_id: str
+    display_name: str
+    has_phone: bool = True
+    active: bool = True
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class LockState:
+    """Caller-ID modes locked by a failed or stale self-test (fail closed)."""
+
+    locked_modes: frozenset[CallerIdMode] = field(default_factory=frozenset)
+    reasons: tuple[str, ...] = ()

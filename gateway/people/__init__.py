@@ -1,0 +1,1 @@
+"""Participants and advocates: their records, validated input, and the services over them."""

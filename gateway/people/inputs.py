@@ -1,0 +1,163 @@
+"""Validated input for participant and advocate records, shared by the CLI and the API.
+
+Validation happens before anything is written: bad input gets a clear message
+naming the field and changes nothing. Messages never repeat a phone number or
+a code word.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from gateway.callerid import CallerIdMode
+from gateway.domain.preferences import DropProtocolKind, VoicemailRule
+from gateway.domain.windows import Window, WindowSpecError, check_no_overlap, parse_window_spec
+
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
+
+Alias = Annotated[str, Field(min_length=1, max_length=80)]
+Name = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+def clean_text(value: str, what: str) -> str:
+    """Any script is welcome; control characters and blank names are not."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        raise ValueError(f"{what} must not be empty")
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in text):
+        raise ValueError(f"{what} must not contain control characters")
+    return text
+
+
+def parse_phone(text: str, default_region: str) -> str:
+    """E.164 for a real, valid number; ValueError (without the number) otherwise."""
+    if not isinstance(text, str) or len(text) > 32:
+        raise ValueError("not a valid phone number")
+    try:
+        parsed = phonenumbers.parse(text, default_region)
+    except phonenumbers.NumberParseException:
+        raise ValueError("not a valid phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError("not a valid phone number for its country")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def check_language(value: str) -> str:
+    if not _LANGUAGE.fullmatch(value):
+        raise ValueError("must be a language tag such as en, fr or pa-Guru")
+    return value
+
+
+class ParticipantFields(BaseModel):
+    """Every participant field; in an update, fields left unset are not changed."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    alias: Alias | None = None
+    phone: str | None = Field(default=None, max_length=32)
+    timezone: str | None = Field(default=None, max_length=64)
+    windows: list[str] | None = Field(default=None, max_length=28)
+    voicemail: str | None = Field(default=None, max_length=80)
+    on_drop: DropProtocolKind | None = None
+    callback_delay_min: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    callback_attempts: int | None = Field(default=None, ge=1, le=10)
+    caller_id: CallerIdMode | None = None
+    masked_fallback: bool | None = None
+    code_word: str | None = Field(default=None, min_length=1, max_length=64)
+    language: str | None = Field(default=None, max_length=35)
+    pause_until: date | None = None
+
+    @field_validator("alias")
+    @classmethod
+    def _alias(cls, value: str | None) -> str | None:
+        return None if value is None else clean_text(value, "alias")
+
+    @field_validator("code_word")
+    @classmethod
+    def _code_word(cls, value: str | None) -> str | None:
+        return None if value is None else clean_text(value, "code word")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                "unknown time zone: use an IANA name such as America/Toronto"
+            ) from None
+        return value
+
+    @field_validator("windows")
+    @classmethod
+    def _windows(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        parsed: list[Window] = []
+        for spec in value:
+            if len(spec) > 64:
+                raise ValueError("a window spec is at most 64 characters")
+            try:
+                parsed.extend(parse_window_spec(spec))
+            except WindowSpecError as exc:
+                raise ValueError(str(exc)) from None
+        try:
+            check_no_overlap(parsed)
+        except WindowSpecError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("voicemail")
+    @classmethod
+    def _voicemail(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return str(VoicemailRule.parse(value))
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str | None) -> str | None:
+        return None if value is None else check_language(value)
+
+    @model_validator(mode="after")
+    def _callback_options_need_callback(self) -> ParticipantFields:
+        callback_set = self.callback_delay_min is not None or self.callback_attempts is not None
+        if callback_set and self.on_drop is DropProtocolKind.WAIT:
+            raise ValueError("callback delay and attempts only go with on-drop callback")
+        return self
+
+
+class NewParticipant(ParticipantFields):
+    """Creating a participant: alias, phone and time zone are required."""
+
+    alias: Alias
+    phone: str = Field(max_length=32)
+    timezone: str = Field(max_length=64)
+
+
+class NewAdvocate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: Name
+    phone: str = Field(max_length=32)
+    role: str = Field(default="advocate", pattern="^(advocate|admin)$")
+    language: str = Field(default="en", max_length=35)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return clean_text(value, "name")
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        return check_language(value)

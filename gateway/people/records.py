@@ -1,0 +1,112 @@
+"""Turn stored rows into domain facts and display dicts; never exposes a secret."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.callerid import CallerIdMode
+from gateway.domain.policy import AgencyPolicy
+from gateway.domain.preferences import (
+    AdvocateFacts,
+    DropProtocolKind,
+    DropRule,
+    ParticipantFacts,
+    Preferences,
+    VoicemailRule,
+)
+from gateway.domain.windows import format_window, parse_window_spec
+from gateway.storage.tables import AdvocateRow, ParticipantRow
+
+DEFAULT_NOTE = "default, not yet discussed"
+
+
+def preferences_of(row: ParticipantRow) -> Preferences:
+    windows = tuple(window for spec in row.windows for window in parse_window_spec(spec))
+    on_drop = None
+    if row.on_drop is not None:
+        on_drop = DropRule(
+            DropProtocolKind(row.on_drop),
+            callback_delay_min=row.callback_delay_min,
+            callback_attempts=row.callback_attempts,
+        )
+    return Preferences(
+        timezone=row.timezone,
+        windows=windows,
+        pause_until=row.pause_until,
+        voicemail=VoicemailRule.parse(row.voicemail) if row.voicemail else None,
+        on_drop=on_drop,
+        caller_id=CallerIdMode(row.caller_id) if row.caller_id else None,
+        masked_fallback=row.masked_fallback,
+        language=row.language,
+        has_code_word=row.code_word_enc is not None,
+        code_word_rotated=row.code_word_rotated,
+    )
+
+
+def participant_facts(row: ParticipantRow) -> ParticipantFacts:
+    return ParticipantFacts(
+        participant_id=row.id, alias=row.alias, preferences=preferences_of(row), has_phone=True
+    )
+
+
+def advocate_facts(row: AdvocateRow) -> AdvocateFacts:
+    return AdvocateFacts(
+        advocate_id=row.id,
+        display_name=row.display_name,
+        has_phone=bool(row.phone_enc),
+        active=row.active,
+        language=row.language,
+    )
+
+
+def _with_default(value: Any, default: Any) -> dict[str, Any]:
+    if value is None:
+        return {"value": str(default), "note": DEFAULT_NOTE}
+    return {"value": str(value)}
+
+
+def participant_view(row: ParticipantRow, policy: AgencyPolicy) -> dict[str, Any]:
+    """What admins and advocates see: preferences, defaults flagged, no number or code word."""
+    prefs = preferences_of(row)
+    on_drop: dict[str, Any]
+    if row.on_drop is None:
+        on_drop = {"value": policy.default_on_drop.kind.value, "note": DEFAULT_NOTE}
+    else:
+        on_drop = {"value": row.on_drop}
+        if row.on_drop == DropProtocolKind.CALLBACK.value:
+            on_drop["callback_delay_min"] = (
+                row.callback_delay_min or policy.callback.default_delay_min
+            )
+            on_drop["callback_attempts"] = min(
+                row.callback_attempts or policy.callback.max_attempts,
+                policy.callback.max_attempts,
+            )
+    return {
+        "id": row.id,
+        "alias": row.alias,
+        "timezone": row.timezone,
+        "windows": [format_window(window) for window in prefs.windows],
+        "windows_note": None if prefs.windows else (
+            "no safe-call window recorded: calls are refused until an admin records one"
+        ),
+        "pause_until": row.pause_until.isoformat() if row.pause_until else None,
+        "caller_id": _with_default(row.caller_id, policy.default_caller_id.value),
+        "masked_fallback": row.masked_fallback,
+        "voicemail": _with_default(row.voicemail, policy.default_voicemail),
+        "on_drop": on_drop,
+        "language": row.language,
+        "code_word_on_file": row.code_word_enc is not None,
+        "code_word_rotated": row.code_word_rotated.isoformat() if row.code_word_rotated else None,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def advocate_view(row: AdvocateRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.display_name,
+        "role": row.role,
+        "language": row.language,
+        "active": row.active,
+    }

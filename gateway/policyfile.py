@@ -1,0 +1,156 @@
+"""Load the agency policy file (TOML), validated against its schema.
+
+A bad policy file must stop start-up with a message an operator can act on:
+the file, the line and the reason. Unknown keys are errors too (a typo would
+otherwise silently leave a default in force).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gateway.callerid import CallerIdMode
+from gateway.domain.policy import AgencyPolicy, CallbackLimits
+from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
+
+
+class PolicyFileError(Exception):
+    """The policy file is missing or malformed; the message names file, line and reason."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Agency(_Strict):
+    timezone: str = "UTC"
+    default_region: str = "US"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r}") from None
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown region {value!r} (use a code like CA, US, GB)")
+        return value.upper()
+
+
+class _Defaults(_Strict):
+    caller_id: CallerIdMode = CallerIdMode.WITHHOLD
+    voicemail: str = "generic"
+    on_drop: DropProtocolKind = DropProtocolKind.WAIT
+
+    @field_validator("voicemail")
+    @classmethod
+    def _voicemail(cls, value: str) -> str:
+        VoicemailRule.parse(value)
+        return value
+
+
+class _Callback(_Strict):
+    max_attempts: int = Field(default=3, ge=1, le=10)
+    min_delay_min: int = Field(default=5, ge=1, le=24 * 60)
+    max_delay_min: int = Field(default=24 * 60, ge=1, le=7 * 24 * 60)
+    default_delay_min: int = Field(default=15, ge=1, le=7 * 24 * 60)
+
+
+class _Calls(_Strict):
+    drop_threshold_s: int = Field(default=30, ge=1, le=600)
+
+
+class _Retention(_Strict):
+    days: int = Field(default=90, ge=1, le=3650)
+
+
+class _Identity(_Strict):
+    code_word_rotation_days: int = Field(default=180, ge=1, le=3650)
+
+
+class _PolicyFile(_Strict):
+    agency: _Agency = _Agency()
+    defaults: _Defaults = _Defaults()
+    callback: _Callback = _Callback()
+    calls: _Calls = _Calls()
+    retention: _Retention = _Retention()
+    identity: _Identity = _Identity()
+
+
+def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
+    """Best-effort line of a key path such as ('callback', 'max_attempts')."""
+    section, key = (str(location[0]), str(location[-1])) if location else ("", "")
+    in_section = len(location) < 2
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = stripped.strip("[] ") == section
+            if len(location) == 1 and in_section:
+                return number
+            continue
+        if in_section and re.match(rf"{re.escape(key)}\s*=", stripped):
+            return number
+    return None
+
+
+def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
+    """Validate policy TOML text and build the domain policy."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyFileError(f"{source}: not valid TOML: {exc}") from None
+    try:
+        parsed = _PolicyFile(**raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            location = tuple(error["loc"])
+            line = _line_of(text, location)
+            where = f"line {line}" if line else "somewhere"
+            key = ".".join(str(part) for part in location)
+            reason = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{source} {where} ({key}): {reason}")
+        raise PolicyFileError("; ".join(problems)) from None
+    callback = parsed.callback
+    if not callback.min_delay_min <= callback.default_delay_min <= callback.max_delay_min:
+        raise PolicyFileError(
+            f"{source} line {_line_of(text, ('callback', 'default_delay_min')) or '?'} "
+            "(callback.default_delay_min): must lie between min_delay_min and max_delay_min"
+        )
+    return AgencyPolicy(
+        timezone=parsed.agency.timezone,
+        default_region=parsed.agency.default_region,
+        default_caller_id=parsed.defaults.caller_id,
+        default_voicemail=VoicemailRule.parse(parsed.defaults.voicemail),
+        default_on_drop=DropRule(parsed.defaults.on_drop),
+        callback=CallbackLimits(
+            max_attempts=callback.max_attempts,
+            min_delay_min=callback.min_delay_min,
+            max_delay_min=callback.max_delay_min,
+            default_delay_min=callback.default_delay_min,
+        ),
+        drop_threshold_s=parsed.calls.drop_threshold_s,
+        retention_days=parsed.retention.days,
+        code_word_rotation_days=parsed.identity.code_word_rotation_days,
+    )
+
+
+def load_policy(path: Path) -> AgencyPolicy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyFileError(f"SAFEDIAL_POLICY_FILE: cannot read {path}: {exc.strerror}") from None
+    return parse_policy(text, str(path))

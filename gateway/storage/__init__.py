@@ -1,0 +1,1 @@
+"""Persistence: database, encryption at rest, audit log."""

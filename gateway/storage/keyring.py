@@ -1,0 +1,395 @@
+"""Encryption keys held outside the database (DESIGN rule 5: collect the least).
+
+Participant phone numbers and code words are stored only as ciphertext, and the keys
+live in a separate key file held by the program, so a copied database or backup
+alone reveals nothing. The key file is the one thing that must never be lost: without
+it every encrypted value is gone for good, which is why ``init_key_file`` refuses to
+overwrite one and every write is atomic (temporary file, fsync, rename).
+
+Key file (JSON, mode 0600, keys listed oldest first)::
+
+    {"version": 1,
+     "keys": [{"id": "k1", "created": ISO8601, "retired": ISO8601 | null, "key": base64}],
+     "index_key": base64}
+
+Exactly one key is active (not retired), and it is the last one listed. Retired keys
+are kept so older ciphertexts, and older backups, stay readable.
+
+Ciphertext: ``b"sd1:" + key_id + b":" + base64(nonce + AES-256-GCM(plaintext))``,
+ASCII, fitting a text or blob column. The *purpose* (``"participant.phone"``) is the
+associated data, so a ciphertext copied into another field fails to decrypt instead
+of being shown as the wrong thing. Nonces are random (96 bits): safe for far more
+values than a program stores under one key.
+
+Blind index: HMAC-SHA256 under ``index_key`` recognises a value ("is this number
+already on file?") without storing it. ``rotate()`` does not change ``index_key``, so
+lookups keep working across rotations. Callers normalise first (``PhoneNumber.e164``).
+
+Errors (neither message ever contains plaintext or key bytes)::
+
+    KeyFileError      the key file is missing, unreadable, corrupt or open to others
+    DecryptionError   a value cannot be decrypted: wrong or missing key, altered, or
+                      stored under another purpose; never garbage, never None
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import stat
+import tempfile
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, NamedTuple, NoReturn, TypeGuard
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+FILE_VERSION: Final = 1
+PREFIX: Final = b"sd1:"
+_KEY_BYTES: Final = 32
+_NONCE_BYTES: Final = 12
+_TAG_BYTES: Final = 16
+_KEY_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_PURPOSE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+PathArg = str | os.PathLike[str]
+
+
+class KeyFileError(Exception):
+    """The key file cannot be used. The message says what to do about it."""
+
+    error_id = "key-file"
+
+
+class DecryptionError(Exception):
+    """A stored value cannot be decrypted with the keys at hand."""
+
+    error_id = "decryption-failed"
+
+
+class KeyInfo(NamedTuple):
+    """What ``safedial keys status`` may show about one key: never the key itself."""
+
+    id: str
+    retired: bool
+
+
+@dataclass(frozen=True)
+class _Key:
+    id: str
+    created: str
+    retired: str | None
+    material: bytes = field(repr=False)
+
+
+class KeyRing:
+    """The program's keys, loaded from the key file. Build it with ``load`` or ``init_key_file``."""
+
+    __slots__ = ("_ciphers", "_index_key", "_keys")
+
+    def __init__(self, keys: Sequence[_Key], index_key: bytes) -> None:
+        self._keys = tuple(keys)
+        self._index_key = index_key
+        self._ciphers = {key.id: AESGCM(key.material) for key in self._keys}
+
+    @classmethod
+    def load(cls, path: PathArg) -> KeyRing:
+        """Read and check the key file; refuse one that other users could read."""
+        path = Path(path)
+        return _parse(_read_json(path), path)
+
+    @property
+    def active_key_id(self) -> str:
+        return self._keys[-1].id
+
+    def key_ids(self) -> tuple[KeyInfo, ...]:
+        """Every key id, oldest first, and whether it is retired (all but the last are)."""
+        return tuple(KeyInfo(key.id, key.retired is not None) for key in self._keys)
+
+    def encrypt(self, plaintext: str, *, purpose: str) -> bytes:
+        """Encrypt under the active key, bound to ``purpose``; a fresh nonce every time."""
+        if not isinstance(plaintext, str):
+            raise TypeError("encrypt() takes the text itself (for a number: number.e164)")
+        aad = _purpose_bytes(purpose)
+        nonce = secrets.token_bytes(_NONCE_BYTES)
+        key_id = self.active_key_id
+        sealed = self._ciphers[key_id].encrypt(nonce, _utf8(plaintext), aad)
+        return PREFIX + key_id.encode("ascii") + b":" + base64.b64encode(nonce + sealed)
+
+    def decrypt(self, blob: bytes, *, purpose: str) -> str:
+        """Decrypt with the key named in ``blob`` (retired ones too), else ``DecryptionError``."""
+        aad = _purpose_bytes(purpose)
+        key_id, payload = _split(blob, purpose)
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise DecryptionError(f"cannot decrypt {purpose}: wrong or missing key {key_id}")
+        try:
+            plain = cipher.decrypt(payload[:_NONCE_BYTES], payload[_NONCE_BYTES:], aad)
+        except InvalidTag:
+            raise DecryptionError(
+                f"cannot decrypt {purpose}: wrong or missing key {key_id} "
+                "(or the value was altered, or it belongs to another field)"
+            ) from None
+        return plain.decode("utf-8")
+
+    def needs_reencrypt(self, blob: bytes) -> bool:
+        """True when ``blob`` is not under the active key: after a rotation, re-encrypt it."""
+        return _split(blob, "value")[0] != self.active_key_id
+
+    def reencrypt(self, blob: bytes, *, purpose: str) -> bytes:
+        """A fresh ciphertext of the same value under the active key (checks the old one)."""
+        return self.encrypt(self.decrypt(blob, purpose=purpose), purpose=purpose)
+
+    def blind_index(self, value: str, *, purpose: str) -> str:
+        """HMAC-SHA256 (hex) of ``value`` for ``purpose``: equal values match, nothing is stored."""
+        message = _purpose_bytes(purpose) + b"\0" + _utf8(value)
+        return hmac.new(self._index_key, message, hashlib.sha256).hexdigest()
+
+    def rotate(self, path: PathArg, *, now: datetime | None = None) -> KeyRing:
+        """Retire the active key, add a new active one, save atomically; return the new ring.
+
+        Old keys are kept so existing rows and older backups stay readable; move rows to
+        the new key with ``needs_reencrypt``/``reencrypt``. The index key is not rotated
+        (blind indexes would stop matching). Refuses if the file changed since loading,
+        because saving over it could drop a key someone else just added.
+        """
+        path = Path(path)
+        if not self._same_keys(KeyRing.load(path)):
+            raise KeyFileError(
+                f"the key file at {path} changed since it was loaded: load it again, then rotate"
+            )
+        stamp = _timestamp(now)
+        kept = [_Key(k.id, k.created, k.retired or stamp, k.material) for k in self._keys]
+        fresh = _Key(_next_id(self._keys), stamp, None, AESGCM.generate_key(bit_length=256))
+        ring = KeyRing([*kept, fresh], self._index_key)
+        _write_atomically(path, ring._to_json(), overwrite=True)
+        return ring
+
+    def _same_keys(self, other: KeyRing) -> bool:
+        mine = [(k.id, k.material) for k in self._keys]
+        return mine == [(k.id, k.material) for k in other._keys] and hmac.compare_digest(
+            self._index_key, other._index_key
+        )
+
+    def _to_json(self) -> bytes:
+        doc = {
+            "version": FILE_VERSION,
+            "keys": [
+                {"id": k.id, "created": k.created, "retired": k.retired, "key": _b64(k.material)}
+                for k in self._keys
+            ],
+            "index_key": _b64(self._index_key),
+        }
+        return json.dumps(doc, indent=2).encode("ascii") + b"\n"
+
+    def __repr__(self) -> str:
+        return f"<KeyRing active={self.active_key_id} keys={len(self._keys)}>"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a KeyRing is not picklable: load it from the key file instead")
+
+
+def init_key_file(path: PathArg, *, now: datetime | None = None) -> KeyRing:
+    """Create a new key file with one active key; refuse if one already exists.
+
+    Overwriting a key file would make every value encrypted under it unreadable.
+    """
+    path = Path(path)
+    key = _Key("k1", _timestamp(now), None, AESGCM.generate_key(bit_length=256))
+    ring = KeyRing([key], secrets.token_bytes(_KEY_BYTES))
+    _write_atomically(path, ring._to_json(), overwrite=False)
+    return ring
+
+
+# --- key file I/O -------------------------------------------------------------------------
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise KeyFileError(f"the key file at {path} is not a regular file")
+        if stat.S_IMODE(mode) & 0o077:
+            raise KeyFileError(
+                f"the key file at {path} is open to other users "
+                f"(mode {stat.S_IMODE(mode):04o}); only its owner may read it: "
+                f"run `chmod 600 {path}`"
+            )
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise KeyFileError(
+            f"no key file at {path}: create one with `safedial keys init` "
+            "(keep a copy safe: a lost key file means lost data)"
+        ) from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot read the key file at {path}: {exc.strerror}") from None
+    try:
+        return json.loads(raw)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        _corrupt(path, "not valid JSON")
+
+
+def _write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise KeyFileError(f"cannot write the key file at {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:  # mkstemp created it with mode 0600
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # atomic, and fails if the name exists: never overwrites
+    except FileExistsError:
+        raise KeyFileError(
+            f"a key file already exists at {path}: refusing to overwrite it "
+            "(that would make every value encrypted under it unreadable)"
+        ) from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot write the key file at {path}: {exc.strerror}") from None
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    with suppress(OSError):  # not every platform can fsync a directory
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# --- key file parsing ---------------------------------------------------------------------
+
+
+def _corrupt(path: Path, why: str) -> NoReturn:
+    raise KeyFileError(f"the key file at {path} is corrupt ({why}): restore it from your safe copy")
+
+
+def _parse(doc: Any, path: Path) -> KeyRing:
+    def fail(why: str) -> NoReturn:
+        _corrupt(path, why)
+
+    if not isinstance(doc, dict):
+        fail("not a JSON object")
+    if doc.get("version") != FILE_VERSION:
+        raise KeyFileError(
+            f"the key file at {path} is not in format version {FILE_VERSION}, the one this "
+            "SafeDial reads: upgrade SafeDial, or restore the file from your safe copy"
+        )
+    entries = doc.get("keys")
+    if not isinstance(entries, list) or not entries:
+        fail("no keys")
+    keys = [_parse_key(entry, fail) for entry in entries]
+    if len({key.id for key in keys}) != len(keys):
+        fail("two keys share an id")
+    active = [key.id for key in keys if key.retired is None]
+    if len(active) != 1:
+        fail(f"{len(active)} active keys; exactly one must be active")
+    if keys[-1].retired is not None:
+        fail("the active key is not the newest (the last one listed)")
+    return KeyRing(keys, _decode_key(doc.get("index_key"), "index_key", fail))
+
+
+def _parse_key(entry: Any, fail: Callable[[str], NoReturn]) -> _Key:
+    if not isinstance(entry, dict):
+        fail("a key entry is not a JSON object")
+    key_id = entry.get("id")
+    if not isinstance(key_id, str) or not _KEY_ID.fullmatch(key_id):
+        fail("a key has a missing or malformed id")
+    created, retired = entry.get("created"), entry.get("retired")
+    if not _is_timestamp(created) or not (retired is None or _is_timestamp(retired)):
+        fail(f"key {key_id} has a malformed created or retired time")
+    return _Key(key_id, created, retired, _decode_key(entry.get("key"), f"key {key_id}", fail))
+
+
+def _decode_key(text: Any, name: str, fail: Callable[[str], NoReturn]) -> bytes:
+    try:
+        material = base64.b64decode(text, validate=True) if isinstance(text, str) else b""
+    except binascii.Error:
+        material = b""
+    if len(material) != _KEY_BYTES:
+        fail(f"{name} is not {_KEY_BYTES} bytes of base64")
+    return material
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _split(blob: bytes, purpose: str) -> tuple[str, bytes]:
+    """Key id and nonce+ciphertext of a blob; a blob that is not ours is refused unread."""
+    malformed = DecryptionError(f"cannot decrypt {purpose}: not a SafeDial ciphertext")
+    if not isinstance(blob, bytes | bytearray | memoryview):
+        raise TypeError("a ciphertext is bytes")
+    blob = bytes(blob)
+    if not blob.startswith(PREFIX):
+        raise malformed
+    key_part, separator, encoded = blob[len(PREFIX) :].partition(b":")
+    key_id = key_part.decode("ascii", errors="replace")
+    if not separator or not _KEY_ID.fullmatch(key_id):
+        raise malformed
+    try:
+        payload = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        raise malformed from None
+    if len(payload) < _NONCE_BYTES + _TAG_BYTES:
+        raise malformed
+    return key_id, payload
+
+
+def _purpose_bytes(purpose: str) -> bytes:
+    if not isinstance(purpose, str) or not _PURPOSE.fullmatch(purpose):
+        raise ValueError("purpose must be a plain name such as 'participant.phone'")
+    return purpose.encode("ascii")
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("the text is not valid Unicode (unpaired surrogate)") from None
+
+
+def _next_id(keys: Sequence[_Key]) -> str:
+    taken = {key.id for key in keys}
+    number = len(keys) + 1
+    while f"k{number}" in taken:
+        number += 1
+    return f"k{number}"
+
+
+def _timestamp(now: datetime | None) -> str:
+    moment = now if now is not None else datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _is_timestamp(value: object) -> TypeGuard[str]:
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

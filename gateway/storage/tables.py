@@ -1,0 +1,76 @@
+"""Database tables (SQLAlchemy 2, typed). Nothing SQLite-only, so PostgreSQL works.
+
+Phone numbers and code words are stored only as ciphertext (``*_enc``) plus a
+keyed blind index; the alias is the one participant field kept in plain text.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ParticipantRow(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(80), index=True)
+    phone_enc: Mapped[str] = mapped_column(Text)
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    windows: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pause_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    voicemail: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    on_drop: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    callback_delay_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    callback_attempts: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    caller_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    masked_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    code_word_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    code_word_rotated: Mapped[date | None] = mapped_column(Date, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AdvocateRow(Base):
+    __tablename__ = "advocates"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    phone_enc: Mapped[str] = mapped_column(Text)
+    phone_index: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(35))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    __tablename__ = "api_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    advocate_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("advocates.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(64))
+    participant: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default="entry")

@@ -1,0 +1,51 @@
+"""Request dependencies: the app context and the authenticated user."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from gateway.domain.preferences import AdvocateFacts
+from gateway.errors import Forbidden, Unauthorized
+from gateway.people import service as people
+from gateway.people.records import advocate_facts
+from gateway.wiring import AppContext
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+def current_user(
+    ctx: Context,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> tuple[AdvocateFacts, str]:
+    """The signed-in advocate (or admin) and their role, from an API token."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthorized("sign in: send 'Authorization: Bearer <API token>'")
+    with ctx.db.unit_of_work() as session:
+        row = people.advocate_for_token(session, credentials.credentials)
+        if row is None:
+            raise Unauthorized("unknown or revoked API token")
+        return advocate_facts(row), row.role
+
+
+User = Annotated[tuple[AdvocateFacts, str], Depends(current_user)]
+
+
+def require_admin(user: User) -> AdvocateFacts:
+    facts, role = user
+    if role != "admin":
+        raise Forbidden("only an admin may do this")
+    return facts
+
+
+Admin = Annotated[AdvocateFacts, Depends(require_admin)]

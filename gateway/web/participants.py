@@ -1,0 +1,77 @@
+"""/api/participants and /api/advocates: admins keep records; advocates read them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
+
+from gateway.people import service as people
+from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields
+from gateway.web.deps import Admin, Context, User
+
+router = APIRouter(prefix="/api")
+
+
+class Created(BaseModel):
+    id: str
+
+
+class Changed(BaseModel):
+    id: str
+    changed: list[str]
+
+
+@router.post("/participants", status_code=status.HTTP_201_CREATED, response_model=Created)
+def create_participant(body: NewParticipant, ctx: Context, admin: Admin) -> Created:
+    with ctx.db.unit_of_work() as session:
+        new_id = people.create_participant(
+            session, keys=ctx.keys, policy=ctx.policy, actor=admin.advocate_id,
+            data=body.model_dump(exclude_unset=True),
+        )
+    return Created(id=new_id)
+
+
+@router.get("/participants")
+def list_participants(ctx: Context, _user: User, alias: str | None = None) -> list[dict[str, Any]]:
+    with ctx.db.unit_of_work() as session:
+        return people.list_participants(session, policy=ctx.policy, alias=alias)
+
+
+@router.get("/participants/{participant_id}")
+def show_participant(participant_id: str, ctx: Context, _user: User) -> dict[str, Any]:
+    with ctx.db.unit_of_work() as session:
+        return people.show_participant(session, policy=ctx.policy, participant_id=participant_id)
+
+
+@router.patch("/participants/{participant_id}", response_model=Changed)
+def update_participant(participant_id: str, body: ParticipantFields, ctx: Context,
+                       admin: Admin) -> Changed:
+    with ctx.db.unit_of_work() as session:
+        changed = people.update_participant(
+            session, keys=ctx.keys, policy=ctx.policy, actor=admin.advocate_id,
+            participant_id=participant_id, data=body.model_dump(exclude_unset=True),
+        )
+    return Changed(id=participant_id, changed=changed)
+
+
+@router.delete("/participants/{participant_id}", status_code=status.HTTP_204_NO_CONTENT)
+def erase_participant(participant_id: str, ctx: Context, admin: Admin) -> Response:
+    with ctx.db.unit_of_work() as session:
+        people.erase_participant(session, actor=admin.advocate_id, participant_id=participant_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/advocates", status_code=status.HTTP_201_CREATED, response_model=Created)
+def create_advocate(body: NewAdvocate, ctx: Context, admin: Admin) -> Created:
+    with ctx.db.unit_of_work() as session:
+        new_id = people.create_advocate(session, keys=ctx.keys, policy=ctx.policy,
+                                        actor=admin.advocate_id, data=body.model_dump())
+    return Created(id=new_id)
+
+
+@router.get("/advocates/{advocate_id}")
+def show_advocate(advocate_id: str, ctx: Context, _user: User) -> dict[str, Any]:
+    with ctx.db.unit_of_work() as session:
+        return people.show_advocate(session, advocate_id=advocate_id)

@@ -1,0 +1,165 @@
+"""Every participant call passes the policy gate: outside a window nothing rings at all."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.calls import gate
+from gateway.calls.models import Outcome
+from gateway.domain.windows import DAYS
+from gateway.lab.scenario import Answer
+from gateway.people import service as people
+from gateway.settings import load_settings
+from gateway.storage.db import Database
+from gateway.storage.keyring import init_key_file
+from gateway.web.app import create_app
+from gateway.wiring import AppContext
+from tests.integration.cli_helpers import safedial
+from tests.integration.conftest import FarEndFactory, Pbx
+from tests.support.numbers import ADVOCATE, MASKED, PARTICIPANT, leaked
+from tests.support.world import POLICY, participant_data
+
+ZONE = "America/Toronto"
+ALWAYS = ["mon-sun 00:00-24:00"]
+
+
+def never_now() -> list[str]:
+    """A one-hour window three days from today (participant's zone): closed right now."""
+    day = (datetime.now(ZoneInfo(ZONE)) + timedelta(days=3)).weekday()
+    return [f"{DAYS[day]} 10:00-11:00"]
+
+
+@pytest.fixture
+def world(pbx: Pbx, tmp_path: Path) -> AppContext:
+    env = {**pbx.env,
+           "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'safedial.db'}",
+           "SAFEDIAL_KEY_FILE": str(tmp_path / "keys.json")}
+    settings = load_settings(env)
+    init_key_file(settings.key_file)
+    ctx = AppContext(settings=settings, db=Database(settings.database_url), policy=POLICY)
+    ctx.env = env  # type: ignore[attr-defined]
+    return ctx
+
+
+def add_people(ctx: AppContext, **participant: object) -> tuple[str, str]:
+    with ctx.db.unit_of_work() as session:
+        participant_id = people.create_participant(
+            session, keys=ctx.keys, policy=ctx.policy, actor="test",
+            data=participant_data(timezone=ZONE, **participant))
+        advocate_id = people.create_advocate(
+            session, keys=ctx.keys, policy=ctx.policy, actor="test",
+            data={"name": "Sam", "phone": ADVOCATE, "role": "admin"})
+    return participant_id, advocate_id
+
+
+def test_the_cli_refuses_a_call_outside_the_window_and_nothing_rings(
+    world: AppContext, far_end: FarEndFactory
+) -> None:
+    participant_id, advocate_id = add_people(world, windows=never_now())
+    phone = far_end({})
+    result = safedial(world.env, "call", "--participant", participant_id,  # type: ignore[attr-defined]
+                      "--advocate", advocate_id)
+    phone.stop()
+
+    assert result.returncode == 3, result.stderr
+    decision = json.loads(result.stdout)
+    assert decision["allowed"] is False
+    assert "outside-window" in [reason["code"] for reason in decision["reasons"]]
+    assert decision["next_safe_time"]
+    assert phone.dialogs().messages == [], "neither phone may receive anything"
+
+
+def test_the_api_refuses_a_call_outside_the_window_and_nothing_rings(
+    world: AppContext, far_end: FarEndFactory
+) -> None:
+    participant_id, advocate_id = add_people(world, windows=never_now())
+    with world.db.unit_of_work() as session:
+        token = people.issue_token(session, actor="test", advocate_id=advocate_id)
+    phone = far_end({})
+    with TestClient(create_app(world)) as client:
+        response = client.post("/api/calls", json={"participant_id": participant_id},
+                               headers={"Authorization": f"Bearer {token}"})
+    phone.stop()
+
+    assert response.status_code == 409
+    assert response.json()["details"]["next_safe_time"]
+    assert phone.dialogs().messages == []
+
+
+def test_the_cli_places_an_allowed_call_with_the_participants_caller_id_mode(
+    world: AppContext, far_end: FarEndFactory
+) -> None:
+    participant_id, advocate_id = add_people(world, windows=ALWAYS, caller_id="masked")
+    phone = far_end({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
+    result = safedial(world.env, "call", "--participant", participant_id,  # type: ignore[attr-defined]
+                      "--advocate", advocate_id)
+    phone.stop()
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["outcome"] == "answered"
+    assert leaked(result.stdout + result.stderr, ADVOCATE, PARTICIPANT) == []
+    invite = next(m for call in phone.dialogs().calls_to(PARTICIPANT) for m in call
+                  if m.method == "INVITE")
+    assert MASKED in (invite.header("From") or "")
+
+
+def test_the_api_places_an_allowed_call_and_reports_its_outcome(
+    world: AppContext, far_end: FarEndFactory
+) -> None:
+    participant_id, advocate_id = add_people(world, windows=ALWAYS)
+    with world.db.unit_of_work() as session:
+        token = people.issue_token(session, actor="test", advocate_id=advocate_id)
+    headers = {"Authorization": f"Bearer {token}"}
+    phone = far_end({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
+    with TestClient(create_app(world)) as client:
+        accepted = client.post("/api/calls", json={"participant_id": participant_id},
+                               headers=headers)
+        assert accepted.status_code == 202, accepted.text
+        call_id = accepted.json()["call_id"]
+        deadline = time.monotonic() + 30
+        state = {}
+        while time.monotonic() < deadline:
+            state = client.get(f"/api/calls/{call_id}", headers=headers).json()
+            if state["state"] in ("ended", "failed"):
+                break
+            time.sleep(0.2)
+    phone.stop()
+
+    assert state["state"] == "ended", state
+    assert state["outcome"] == "answered"
+    invite = next(m for call in phone.dialogs().calls_to(PARTICIPANT) for m in call
+                  if m.method == "INVITE")
+    assert "anonymous@anonymous.invalid" in (invite.header("From") or "")
+
+
+async def test_a_pause_recorded_while_the_advocate_answers_stops_the_participant_leg(
+    world: AppContext, far_end: FarEndFactory
+) -> None:
+    participant_id, advocate_id = add_people(world, windows=ALWAYS)
+    inside = datetime.now(UTC)
+    prepared = gate.prepare_call(world, participant_id=participant_id,
+                                 advocate_id=advocate_id, actor="test")
+    assert prepared.decision.allowed
+    # While the advocate's phone rings, an admin records a pause.
+    with world.db.unit_of_work() as session:
+        people.update_participant(session, keys=world.keys, policy=world.policy, actor="admin",
+                                  participant_id=participant_id,
+                                  data={"pause_until": (inside + timedelta(days=5)).date()})
+    phone = far_end({ADVOCATE: Answer(hold_ms=3000), PARTICIPANT: Answer()})
+    async with world.call_control() as control:
+        report = await asyncio.wait_for(
+            gate.run_call(world, prepared, control=control, participant_id=participant_id,
+                          advocate_id=advocate_id, actor="test"), timeout=30)
+    phone.stop()
+
+    assert report.outcome is Outcome.REFUSED
+    assert report.refusal == "policy-refused-at-dial"
+    assert [m.request_user for m in phone.dialogs().received_invites()] == [ADVOCATE]

@@ -1,0 +1,59 @@
+"""A SafeDial world on disk for tests: SQLite database, key file, policy, app context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from gateway.domain.policy import AgencyPolicy
+from gateway.people import service as people
+from gateway.settings import load_settings
+from gateway.storage.db import Database
+from gateway.storage.keyring import init_key_file
+from gateway.wiring import AppContext
+from tests.support.numbers import ADVOCATE, AGENCY, GATEWAY, MASKED, PARTICIPANT
+
+POLICY = AgencyPolicy(timezone="America/Toronto", default_region="US")
+
+
+def world_environment(root: Path, **extra: str) -> dict[str, str]:
+    return {
+        "SAFEDIAL_RUNTIME_DIR": str(root / "pbx"),
+        "SAFEDIAL_DATABASE_URL": f"sqlite:///{root / 'safedial.db'}",
+        "SAFEDIAL_KEY_FILE": str(root / "keys.json"),
+        "SAFEDIAL_MASKED_NUMBER": MASKED,
+        "SAFEDIAL_GATEWAY_NUMBER": GATEWAY,
+        "SAFEDIAL_AGENCY_NUMBER": AGENCY,
+        **extra,
+    }
+
+
+def make_world(root: Path, **extra: str) -> AppContext:
+    env = world_environment(root, **extra)
+    settings = load_settings(env)
+    init_key_file(settings.key_file)
+    return AppContext(settings=settings, db=Database(settings.database_url), policy=POLICY)
+
+
+def participant_data(**overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "alias": "Rose",
+        "phone": PARTICIPANT,
+        "timezone": "America/Toronto",
+        "windows": ["mon-fri 09:00-17:00"],
+        "code_word": "bluebird",
+    }
+    data.update(overrides)
+    return data
+
+
+def add_participant(ctx: AppContext, **overrides: Any) -> str:
+    with ctx.db.unit_of_work() as session:
+        return people.create_participant(session, keys=ctx.keys, policy=ctx.policy,
+                                         actor="test", data=participant_data(**overrides))
+
+
+def add_advocate(ctx: AppContext, role: str = "advocate", phone: str = ADVOCATE) -> str:
+    with ctx.db.unit_of_work() as session:
+        return people.create_advocate(session, keys=ctx.keys, policy=ctx.policy, actor="test",
+                                      data={"name": "Sam", "phone": phone, "role": role})
