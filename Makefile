@@ -43,13 +43,17 @@ test: deps lint unit integration
 run: deps
 	@$(VENV)/bin/safedial pbx up
 	@$(PY) -m gateway.lab.phone start
+	@$(PY) -m gateway.lab.bootstrap
+	@$(PY) -m gateway.lab.server start
 	@echo
-	@echo "Local lab is up. Place a lab call (both phones are the lab phone):"
-	@echo "  $(VENV)/bin/safedial call --lab --advocate-phone +12025550111 \\"
-	@echo "      --participant-phone +12025550122 --mode withhold"
+	@echo "Local lab is up (both phones are the lab phone). Try:"
+	@echo "  $(VENV)/bin/safedial participant list"
+	@echo "  $(VENV)/bin/safedial call --participant <participant id> --advocate <admin id>"
+	@echo "  curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/participants"
 	@echo "Stop it with: make stop"
 
 stop:
+	@-$(PY) -m gateway.lab.server stop
 	@-$(PY) -m gateway.lab.phone stop
 	@-$(VENV)/bin/safedial pbx down
 

@@ -1,0 +1,58 @@
+"""The agency policy file: the shipped one loads; a bad one stops start-up with line and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.callerid import CallerIdMode
+from gateway.domain.preferences import DropProtocolKind, VoicemailKind
+from gateway.policyfile import PolicyFileError, load_policy, parse_policy
+
+SHIPPED = Path(__file__).resolve().parents[2] / "policies" / "default.toml"
+
+
+def test_the_shipped_policy_follows_the_practice_guides() -> None:
+    policy = load_policy(SHIPPED)
+    assert policy.default_caller_id is CallerIdMode.WITHHOLD
+    assert policy.default_voicemail.kind is VoicemailKind.GENERIC
+    assert policy.default_on_drop.kind is DropProtocolKind.WAIT
+
+
+def test_an_empty_policy_means_the_guides_defaults() -> None:
+    policy = parse_policy("")
+    assert policy.default_caller_id is CallerIdMode.WITHHOLD
+    assert policy.default_on_drop.kind is DropProtocolKind.WAIT
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ('[agency]\ntimezone = "Mars/Base"\n', 2, "unknown IANA time zone"),
+        ('[agency]\ndefault_region = "ZZ"\n', 2, "unknown region"),
+        ('[defaults]\ncaller_id = "shown"\n', 2, "withhold"),
+        ('[defaults]\nvoicemail = "loud"\n', 2, "voicemail"),
+        ("[callback]\n\nmax_attempts = 0\n", 3, "greater than or equal to 1"),
+        ("[retention]\ndays = -1\n", 2, "greater than or equal to 1"),
+        ("[calls]\ndrop_treshold_s = 10\n", 2, "Extra inputs"),
+        ("[callback]\nmin_delay_min = 30\ndefault_delay_min = 10\n", 3, "between"),
+    ],
+    ids=["time-zone", "region", "caller-id", "voicemail", "attempts", "retention", "typo",
+         "delay-order"],
+)
+def test_a_bad_policy_names_the_line_and_the_reason(text: str, line: int, reason: str) -> None:
+    with pytest.raises(PolicyFileError) as refused:
+        parse_policy(text, "policy.toml")
+    assert f"policy.toml line {line}" in str(refused.value)
+    assert reason in str(refused.value)
+
+
+def test_a_policy_that_is_not_toml_is_refused_with_its_position() -> None:
+    with pytest.raises(PolicyFileError, match=r"not valid TOML.*line 2"):
+        parse_policy("[agency]\ntimezone = \n", "policy.toml")
+
+
+def test_a_missing_policy_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(PolicyFileError, match="SAFEDIAL_POLICY_FILE"):
+        load_policy(tmp_path / "absent.toml")
