@@ -17,7 +17,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.callerid import CallerIdMode
-from gateway.domain.policy import AgencyPolicy, CallbackLimits
+from gateway.domain.policy import AgencyPolicy, AmdTiming, CallbackLimits
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
 
 
@@ -81,6 +81,23 @@ class _Identity(_Strict):
     code_word_rotation_days: int = Field(default=180, ge=1, le=3650)
 
 
+class _Amd(_Strict):
+    initial_silence: int = Field(default=2500, ge=500, le=10000)
+    greeting: int = Field(default=1500, ge=500, le=10000)
+    after_greeting_silence: int = Field(default=800, ge=100, le=5000)
+    total_analysis_time: int = Field(default=5000, ge=1000, le=15000)
+    min_word_length: int = Field(default=100, ge=10, le=1000)
+    between_words_silence: int = Field(default=50, ge=10, le=1000)
+    maximum_number_of_words: int = Field(default=3, ge=1, le=10)
+    silence_threshold: int = Field(default=256, ge=1, le=32767)
+    maximum_word_length: int = Field(default=5000, ge=500, le=15000)
+
+
+class _Voicemail(_Strict):
+    organisation_names: list[str] = Field(default_factory=list, max_length=20)
+    callback_hours: str = Field(default="weekdays between 9 and 5", min_length=3, max_length=120)
+
+
 class _PolicyFile(_Strict):
     agency: _Agency = _Agency()
     defaults: _Defaults = _Defaults()
@@ -88,6 +105,8 @@ class _PolicyFile(_Strict):
     calls: _Calls = _Calls()
     retention: _Retention = _Retention()
     identity: _Identity = _Identity()
+    amd: _Amd = _Amd()
+    voicemail: _Voicemail = _Voicemail()
 
 
 def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
@@ -145,6 +164,9 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
         drop_threshold_s=parsed.calls.drop_threshold_s,
         retention_days=parsed.retention.days,
         code_word_rotation_days=parsed.identity.code_word_rotation_days,
+        amd=AmdTiming(**parsed.amd.model_dump()),
+        organisation_names=tuple(parsed.voicemail.organisation_names),
+        callback_hours=parsed.voicemail.callback_hours,
     )
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages SafeDial's tests and lab need on Debian 12:
 # Asterisk 16 from Debian 11 (pinned so nothing else comes from bullseye),
-# sipp (sip-tester) as the real SIP far end, sox for audio checks.
+# sipp (sip-tester) as the real SIP far end, sox and espeak-ng to render and
+# measure voicemail prompts.
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ need=()
 command -v asterisk >/dev/null 2>&1 || need+=(asterisk)
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v sox >/dev/null 2>&1 || need+=(sox)
+command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
 [ -e /usr/lib/asterisk/modules/app_amd.so ] || need+=(asterisk-modules)
 if [ ${#need[@]} -eq 0 ]; then
     exit 0
@@ -61,10 +63,11 @@ fi
 echo "install-system-deps: installing ${need[*]} (Asterisk from Debian 11, pinned)" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends asterisk asterisk-modules sip-tester sox >/dev/null
+apt-get install -y -qq --no-install-recommends \
+    asterisk asterisk-modules sip-tester sox espeak-ng >/dev/null
 # The package starts a system Asterisk; SafeDial runs its own private one.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet asterisk 2>/dev/null; then
     systemctl stop asterisk || true
     systemctl disable asterisk >/dev/null 2>&1 || true
 fi
-command -v asterisk >/dev/null && command -v sipp >/dev/null
+command -v asterisk >/dev/null && command -v sipp >/dev/null && command -v espeak-ng >/dev/null

@@ -51,7 +51,16 @@ def _variables(request: DialRequest, call_id: str) -> list[str]:
         dialvars.VAR_CALLERID_MODE: request.mode.value,
         dialvars.VAR_PARTICIPANT: request.participant.e164,
         dialvars.VAR_RING_TIMEOUT: str(request.ring_timeout_s),
+        dialvars.VAR_VOICEMAIL: "play" if request.voicemail_prompt else "none",
+        dialvars.VAR_MASKED_FALLBACK: "yes" if request.masked_fallback else "no",
+        dialvars.VAR_AMD: "yes" if request.detect_machine else "no",
     }
+    optional = {
+        dialvars.VAR_VM_PROMPT: request.voicemail_prompt,
+        dialvars.VAR_BRIEFING: request.briefing,
+        dialvars.VAR_NOTICE_DIR: request.notice_dir,
+    }
+    values.update({name: str(path) for name, path in optional.items() if path is not None})
     for value in values.values():
         # AMI splits Variable values on commas and ends headers at line breaks.
         if any(char in value for char in ",\r\n|"):

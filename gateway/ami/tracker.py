@@ -29,6 +29,9 @@ _REPORT_FIELDS = (
     "DialedTime",
     "ParticipantCause",
     "HangupSource",
+    "Amd",
+    "Voicemail",
+    "Fallback",
 )
 
 
@@ -93,5 +96,7 @@ class CallTracker:
             return True
         return self.ended is not None
 
-    def report(self) -> CallReport:
-        return classify(CallSignals(self.call_id, self.originate_reason, self.ended))
+    def report(self, drop_threshold_s: float = 30.0) -> CallReport:
+        return classify(
+            CallSignals(self.call_id, self.originate_reason, self.ended), drop_threshold_s
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from gateway.callerid import CallerIdMode
 from gateway.phone import PhoneNumber
@@ -33,6 +34,15 @@ class DialRequest:
     participant: PhoneNumber
     mode: CallerIdMode
     ring_timeout_s: int = 30
+    #: The voicemail to leave on a machine (a sound path without extension);
+    #: None means leave nothing.
+    voicemail_prompt: Path | None = None
+    #: Retry once with the masked number after a 433 (only if agreed).
+    masked_fallback: bool = False
+    #: Answering-machine detection; only lab calls may turn it off.
+    detect_machine: bool = True
+    briefing: Path | None = None
+    notice_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not 5 <= self.ring_timeout_s <= 120:
@@ -52,6 +62,9 @@ class CallReport:
     participant_answered: bool
     duration_s: float
     refusal: str | None = None
+    machine_detected: bool = False
+    masked_fallback_used: bool = False
+    ended_by: str | None = None
 
     def as_json_line(self) -> str:
         """The CLI's one-line JSON form (the contract of ``safedial call``)."""

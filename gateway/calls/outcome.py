@@ -73,8 +73,14 @@ def _seconds(value: str | None) -> float:
         return 0.0
 
 
-def classify(signals: CallSignals) -> CallReport:
-    """One outcome for one call."""
+def classify(signals: CallSignals, drop_threshold_s: float = 30.0) -> CallReport:
+    """One outcome for one call.
+
+    A drop: the participant answered (a person, or AMD could not tell) and the
+    call was then ended from the participant's side or the network, not by the
+    advocate, before the bridge or within ``drop_threshold_s`` after answering;
+    or it ended with an abnormal cause at any time.
+    """
     reason = signals.originate_reason
     advocate_answered = reason == ORIGINATE_ANSWERED
     if not advocate_answered:
@@ -84,10 +90,22 @@ def classify(signals: CallSignals) -> CallReport:
     ended = signals.ended or {}
     refusal = ended.get("Refusal") or None
     dial_status = (ended.get("DialStatus") or "").upper()
-    participant_answered = dial_status == "ANSWER"
+    amd = (ended.get("Amd") or "").upper()
+    voicemail = ended.get("Voicemail") or ""
+    participant_answered = dial_status == "ANSWER" or amd in ("MACHINE", "HUMAN", "NOTSURE",
+                                                              "HANGUP")
     cause = None if participant_answered else sip_cause(ended.get("ParticipantCause"))
     duration = _seconds(ended.get("AnsweredTime")) if participant_answered else 0.0
-    outcome = _participant_outcome(refusal, dial_status, cause)
+    ended_by = ended.get("HangupSource") or None
+    if amd == "MACHINE":
+        outcome = Outcome.VOICEMAIL_LEFT if voicemail == "left" else Outcome.VOICEMAIL_NOT_LEFT
+    elif participant_answered and not refusal:
+        dropped = amd == "HANGUP" or (
+            ended_by == "participant" and duration < drop_threshold_s
+        ) or _abnormal(ended.get("ParticipantCause"))
+        outcome = Outcome.DROPPED if dropped else Outcome.ANSWERED
+    else:
+        outcome = _participant_outcome(refusal, dial_status, cause)
     return CallReport(
         call_id=signals.call_id,
         outcome=outcome,
@@ -96,7 +114,16 @@ def classify(signals: CallSignals) -> CallReport:
         participant_answered=participant_answered,
         duration_s=duration,
         refusal=refusal,
+        machine_detected=amd == "MACHINE",
+        masked_fallback_used=(ended.get("Fallback") or "") == "yes",
+        ended_by=ended_by,
     )
+
+
+def _abnormal(tech_cause: str | None) -> bool:
+    """A server or network failure ending an answered call (SIP 5xx, timeouts)."""
+    cause = sip_cause(tech_cause)
+    return cause is not None and cause.startswith(("SIP 5", "SIP 408"))
 
 
 def _participant_outcome(refusal: str | None, dial_status: str, cause: str | None) -> Outcome:

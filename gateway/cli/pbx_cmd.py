@@ -9,7 +9,9 @@ from typing import Any
 
 from gateway.pbx import guard
 from gateway.pbx.process import Asterisk, layout_for, render
-from gateway.settings import get_settings
+from gateway.domain.policy import AgencyPolicy
+from gateway.policyfile import load_policy
+from gateway.settings import Settings, get_settings
 
 
 def register(commands: Any) -> None:
@@ -48,15 +50,20 @@ def _asterisk() -> Asterisk:
     return Asterisk(layout_for(settings), settings.asterisk_binary)
 
 
+def _policy(settings: Settings) -> AgencyPolicy:
+    return load_policy(settings.policy_file)
+
+
 def _render(_args: argparse.Namespace) -> int:
-    layout = render(get_settings())
+    settings = get_settings()
+    layout = render(settings, _policy(settings))
     print(f"rendered and checked: {layout.etc}")
     return 0
 
 
 def _up(args: argparse.Namespace) -> int:
     settings = get_settings()
-    layout = layout_for(settings) if args.no_render else render(settings)
+    layout = layout_for(settings) if args.no_render else render(settings, _policy(settings))
     asterisk = Asterisk(layout, settings.asterisk_binary)
     if asterisk.pid() is not None:
         print(f"Asterisk already running (pid {asterisk.pid()}) from {layout.root}")

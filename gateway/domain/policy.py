@@ -16,6 +16,25 @@ class CallbackLimits:
     default_delay_min: int = 15
 
 
+@dataclass(frozen=True)
+class AmdTiming:
+    """Answering-machine detection (app_amd) timing, in milliseconds.
+
+    Longer analysis is more accurate but the participant hears silence for
+    longer before the advocate is bridged; see the README's trade-off notes.
+    """
+
+    initial_silence: int = 2500
+    greeting: int = 1500
+    after_greeting_silence: int = 800
+    total_analysis_time: int = 5000
+    min_word_length: int = 100
+    between_words_silence: int = 50
+    maximum_number_of_words: int = 3
+    silence_threshold: int = 256
+    maximum_word_length: int = 5000
+
+
 GENERIC_VOICEMAIL = VoicemailRule(VoicemailKind.GENERIC)
 WAIT_ON_DROP = DropRule(DropProtocolKind.WAIT)
 DEFAULT_CALLBACK_LIMITS = CallbackLimits()
@@ -34,3 +53,8 @@ class AgencyPolicy:
     drop_threshold_s: int = 30
     retention_days: int = 90
     code_word_rotation_days: int = 180
+    amd: AmdTiming = AmdTiming()
+    #: Names that must not appear in a voicemail unless the participant agreed.
+    organisation_names: tuple[str, ...] = ()
+    #: Spoken in voicemail scripts as the hours to call back.
+    callback_hours: str = "weekdays between 9 and 5"

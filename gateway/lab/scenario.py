@@ -42,7 +42,15 @@ class RingNoAnswer:
     name = "noanswer"
 
 
-Behaviour = Answer | Reject | RingNoAnswer
+@dataclass(frozen=True)
+class RejectWithheld:
+    """Anonymous-call rejection: 433 for a withheld caller, answer a shown number."""
+
+    hold_ms: int = 60_000
+    name = "rejectwithheld"
+
+
+Behaviour = Answer | Reject | RingNoAnswer | RejectWithheld
 
 DEFAULT_BEHAVIOUR: Behaviour = Answer()
 
@@ -143,6 +151,13 @@ def _no_answer_block(label: str) -> str:
 def _block(label: str, behaviour: Behaviour) -> str:
     if isinstance(behaviour, Answer):
         return _answer_block(label, behaviour.hold_ms)
+    if isinstance(behaviour, RejectWithheld):
+        return (
+            f'  <label id="{label}"/>\n'
+            f'  <nop next="{label}_withheld" test="withheld"/>\n'
+            + _answer_block(f"{label}_shown", behaviour.hold_ms)
+            + _reject_block(f"{label}_withheld", ANONYMITY_DISALLOWED)
+        )
     if isinstance(behaviour, Reject):
         return _reject_block(label, behaviour)
     return _no_answer_block(label)
@@ -176,9 +191,14 @@ def build_scenario(
         '      <ereg regexp="sips?:[^&gt;]*" search_in="hdr" header="Contact:" check_it="true" '
         'assign_to="contact_uri"/>\n'
     )
-    answers = any(isinstance(b, Answer) for b in [default, *behaviours.values()])
+    answers = any(isinstance(b, Answer | RejectWithheld) for b in [default, *behaviours.values()])
     if not answers:
         header_vars = ""  # sipp refuses variables that are set but never used
+    if any(isinstance(b, RejectWithheld) for b in [default, *behaviours.values()]):
+        header_vars += (
+            '      <ereg regexp="anonymous@" search_in="hdr" header="From:" check_it="false" '
+            'assign_to="withheld"/>\n'
+        )
     return (
         '<?xml version="1.0" encoding="ISO-8859-1" ?>\n'
         '<scenario name="safedial-lab-far-end">\n'

@@ -18,6 +18,12 @@ VAR_CALL_ID: Final = "SAFEDIAL_CALL_ID"
 VAR_CALLERID_MODE: Final = "SAFEDIAL_CALLERID_MODE"
 VAR_PARTICIPANT: Final = "SAFEDIAL_PARTICIPANT"
 VAR_RING_TIMEOUT: Final = "SAFEDIAL_RING_TIMEOUT"
+VAR_VOICEMAIL: Final = "SAFEDIAL_VOICEMAIL"  # none | play
+VAR_VM_PROMPT: Final = "SAFEDIAL_VM_PROMPT"  # sound path (no extension) when play
+VAR_MASKED_FALLBACK: Final = "SAFEDIAL_MASKED_FALLBACK"  # yes | no
+VAR_AMD: Final = "SAFEDIAL_AMD"  # "no" only for lab calls
+VAR_BRIEFING: Final = "SAFEDIAL_BRIEFING"  # sound path, optional
+VAR_NOTICE_DIR: Final = "SAFEDIAL_NOTICE_DIR"  # folder of advocate notices, optional
 
 #: Set by the gateway (AMI Setvar) once it has decided again: "yes" or "no".
 VAR_GO: Final = "SAFEDIAL_GO"
@@ -26,12 +32,14 @@ VAR_GO: Final = "SAFEDIAL_GO"
 EVENT_ADVOCATE_ANSWERED: Final = "SafeDialAdvocateAnswered"
 EVENT_PARTICIPANT_DIALING: Final = "SafeDialParticipantDialing"
 EVENT_CALL_ENDED: Final = "SafeDialCallEnded"
+EVENT_MASKED_FALLBACK: Final = "SafeDialMaskedFallback"
 
 #: Why the dialplan refused to dial the participant (``Refusal`` header).
 DIALPLAN_REFUSALS: Final = {
     "call-id-invalid": "the call id was missing or malformed",
     "participant-number-invalid": "the participant's number was missing or malformed",
     "ring-timeout-invalid": "the ring timeout was missing or malformed",
+    "voicemail-rule-invalid": "the voicemail rule or its prompt was missing or malformed",
     "callerid-mode-invalid": "the caller-ID mode was missing or not withhold/masked",
     "masked-number-invalid": "the masked number is not configured correctly",
     "policy-refused-at-dial": "decided again when the advocate answered: no longer allowed",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from gateway.domain.policy import AgencyPolicy
 from gateway.settings import Settings
 
 TEMPLATE_SUFFIX = ".j2"
@@ -68,7 +69,13 @@ class RuntimeLayout:
             self.root / "lib",
             self.root / "lib" / "agi-bin",
             self.root / "spool",
+            self.sounds,
         ]
+
+    @property
+    def sounds(self) -> Path:
+        """Per-call prompts (briefings, voicemail audio): no number in any name."""
+        return self.root / "sounds"
 
 
 def ami_secret(settings: Settings, layout: RuntimeLayout) -> str:
@@ -90,8 +97,11 @@ def _uri_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def template_values(settings: Settings, layout: RuntimeLayout) -> dict[str, object]:
+def template_values(
+    settings: Settings, layout: RuntimeLayout, policy: AgencyPolicy | None = None
+) -> dict[str, object]:
     return {
+        "amd": (policy or AgencyPolicy()).amd,
         "runtime_dir": str(layout.root),
         "etc_dir": str(layout.etc),
         "modules_dir": str(settings.asterisk_modules_dir),
@@ -112,7 +122,9 @@ def template_values(settings: Settings, layout: RuntimeLayout) -> dict[str, obje
     }
 
 
-def render_texts(settings: Settings, layout: RuntimeLayout) -> dict[str, str]:
+def render_texts(
+    settings: Settings, layout: RuntimeLayout, policy: AgencyPolicy | None = None
+) -> dict[str, str]:
     """File name to rendered text, for every template in ``dialplans/``."""
     source = dialplans_dir()
     env = jinja2.Environment(
@@ -121,7 +133,7 @@ def render_texts(settings: Settings, layout: RuntimeLayout) -> dict[str, str]:
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - Asterisk config, not HTML
     )
-    values = template_values(settings, layout)
+    values = template_values(settings, layout, policy)
     rendered = {}
     for template in sorted(source.glob("*" + TEMPLATE_SUFFIX)):
         name = template.name.removesuffix(TEMPLATE_SUFFIX)

@@ -12,11 +12,13 @@ from tests.support.numbers import ADVOCATE, PARTICIPANT
 
 
 def request(mode: CallerIdMode, ring_timeout_s: int = 5) -> DialRequest:
+    """A lab-style request: sipp far ends send no audio, so no machine detection."""
     return DialRequest(
         advocate=PhoneNumber(ADVOCATE),
         participant=PhoneNumber(PARTICIPANT),
         mode=mode,
         ring_timeout_s=ring_timeout_s,
+        detect_machine=False,
     )
 
 

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
 
 from gateway.callerid import CallerIdMode
 from gateway.calls.models import Outcome
-from gateway.lab.scenario import ANONYMITY_DISALLOWED, BUSY, Answer, Behaviour, RingNoAnswer
+from gateway.calls.models import DialRequest
+from gateway.lab.scenario import (
+    ANONYMITY_DISALLOWED,
+    BUSY,
+    Answer,
+    Behaviour,
+    RejectWithheld,
+    RingNoAnswer,
+)
 from tests.integration.calls import place, request
 from tests.integration.conftest import FarEndFactory, Pbx
-from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
+from tests.support.numbers import ADVOCATE, AGENCY, GATEWAY, MASKED, PARTICIPANT, leaked
 
 
 @pytest.mark.parametrize(
@@ -68,3 +77,38 @@ async def test_no_log_record_of_a_call_carries_a_number(
     for record in caplog.records:
         assert leaked(record.getMessage(), ADVOCATE, PARTICIPANT) == [], record.getMessage()
     assert leaked(report.as_json_line(), ADVOCATE, PARTICIPANT) == []
+
+
+def fallback_request(agreed: bool) -> DialRequest:
+    return replace(request(CallerIdMode.WITHHOLD), masked_fallback=agreed)
+
+
+async def test_a_rejected_withheld_call_is_retried_once_with_the_masked_number_when_agreed(
+    pbx: Pbx, far_end: FarEndFactory
+) -> None:
+    phone = far_end({ADVOCATE: Answer(hold_ms=3000), PARTICIPANT: RejectWithheld()})
+    report = await place(pbx, fallback_request(agreed=True))
+    phone.stop()
+
+    assert report.outcome is Outcome.ANSWERED
+    assert report.masked_fallback_used
+    invites = [m for call in phone.dialogs().calls_to(PARTICIPANT) for m in call
+               if m.method == "INVITE" and m.direction == "received"]
+    assert len(invites) == 2, "exactly one retry"
+    assert "anonymous@anonymous.invalid" in (invites[0].header("From") or "")
+    assert MASKED in (invites[1].header("From") or "")
+    for invite in invites:
+        assert leaked(invite.text, AGENCY, GATEWAY, ADVOCATE) == []
+
+
+async def test_without_agreement_a_rejected_withheld_call_is_not_retried(
+    pbx: Pbx, far_end: FarEndFactory
+) -> None:
+    phone = far_end({ADVOCATE: Answer(hold_ms=3000), PARTICIPANT: RejectWithheld()})
+    report = await place(pbx, fallback_request(agreed=False))
+    phone.stop()
+
+    assert report.outcome is Outcome.REJECTED_ANONYMOUS
+    assert not report.masked_fallback_used
+    invites = [m for m in phone.dialogs().received_invites() if m.request_user == PARTICIPANT]
+    assert len(invites) == 1

@@ -194,6 +194,9 @@ def test_only_the_first_end_report_counts():
 def test_the_tracker_keeps_no_header_but_the_report_fields():
     tracker = _replay("answered-masked")
     assert set(tracker.ended or {}) == {
+        "Amd",
+        "Voicemail",
+        "Fallback",
         "Refusal",
         "DialStatus",
         "AnsweredTime",

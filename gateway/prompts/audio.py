@@ -1,0 +1,186 @@
+"""Prompt audio: espeak-ng and sox render text as 8 kHz mono WAV that Asterisk plays.
+
+Files in the cache are named by a SHA-256 hash, never by any part of the text (the text
+carries the advocate's name). A human recording an admin places at
+``prompts/recordings/<lang>/<name>.wav`` replaces the rendered prompt of that name.
+Subprocess failures become one ``PromptError`` in one place (``_run``), with the tail of
+stderr and never the prompt text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.prompts.templates import PromptError, language_candidates, prompts_dir
+
+TIMEOUT_S = 30
+SAMPLE_RATE = 8000
+# Part of every cache key: change it when the output format or the sox chain changes.
+_FORMAT = "wav-8000-mono-s16-norm3"
+_OUTPUT = ["-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", "-e", "signed-integer"]
+_EFFECTS = ["norm", "-3"]
+VOICES = {"en": "en-us", "fr": "fr", "es": "es", "ar": "ar", "hi": "hi", "pa": "pa",
+          "zh": "cmn"}
+DEFAULT_VOICE = "en-us"
+# The briefing carries per-call facts (code word, drop rule); a fixed recording would
+# tell the advocate something stale, so it is always rendered.
+NOT_RECORDABLE = frozenset({"briefing"})
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+_RMS = re.compile(r"^RMS\s+amplitude:\s+(\S+)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class AudioStats:
+    duration_s: float
+    rms: float
+    sample_rate: int
+    channels: int
+
+
+def espeak_voice(language: str) -> str:
+    """The espeak-ng voice for a language tag: exact tag, primary subtag, else English."""
+    tag = language.strip().replace("_", "-").lower()
+    return VOICES.get(tag) or VOICES.get(tag.split("-", 1)[0]) or DEFAULT_VOICE
+
+
+def default_cache_dir() -> Path:
+    """``SAFEDIAL_PROMPT_CACHE_DIR``, else ``$XDG_STATE_HOME/safedial/prompts``."""
+    configured = os.environ.get("SAFEDIAL_PROMPT_CACHE_DIR")
+    if configured:
+        return Path(configured)
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "safedial" / "prompts"
+
+
+def render_audio(
+    text: str, language: str, cache_dir: Path, *, espeak: str = "espeak-ng", sox: str = "sox"
+) -> Path:
+    """Speak ``text`` in the language's voice into the cache; reuse a cached file."""
+    spoken = unicodedata.normalize("NFC", text).strip()
+    if not spoken:
+        raise PromptError("there is no text to turn into audio")
+    voice = espeak_voice(language)
+    key = json.dumps([_FORMAT, voice, spoken], ensure_ascii=False).encode()
+
+    def make(work: Path, out: Path) -> None:
+        raw = work / "espeak.wav"
+        _run([espeak, "-v", voice, "-b", "1", "--stdin", "-w", str(raw)], "espeak-ng",
+             stdin=spoken, hide=spoken)
+        _run([sox, "-V1", str(raw), *_OUTPUT, str(out), *_EFFECTS], "sox", hide=spoken)
+
+    return _cached(cache_dir, hashlib.sha256(key).hexdigest(), make)
+
+
+def human_recording(
+    name: str, language: str, base: Path, cache_dir: Path | None = None, *, sox: str = "sox"
+) -> Path | None:
+    """The admin's recording ``<base>/recordings/<lang>/<name>.wav`` as 8 kHz mono, or None.
+
+    Looks in the exact language tag, then the primary subtag (not English: a recording in
+    another language would be the wrong prompt). Converted once into the cache, keyed by
+    the recording's content, so replacing the file takes effect.
+    """
+    if name in NOT_RECORDABLE or not _NAME.fullmatch(name):
+        return None
+    for candidate in language_candidates(language, fallback=False):
+        source = base / "recordings" / candidate / f"{name}.wav"
+        if source.is_file():
+            break
+    else:
+        return None
+    digest = hashlib.sha256(_FORMAT.encode() + b"\0recording\0" + source.read_bytes())
+
+    def make(_work: Path, out: Path) -> None:
+        _run([sox, "-V1", str(source), *_OUTPUT, str(out), *_EFFECTS], "sox")
+
+    target = cache_dir if cache_dir is not None else default_cache_dir()
+    return _cached(target, digest.hexdigest(), make)
+
+
+def prompt_audio(
+    kind_or_name: str,
+    text: str,
+    language: str,
+    cache_dir: Path,
+    base: Path | None = None,
+    *,
+    espeak: str = "espeak-ng",
+    sox: str = "sox",
+) -> Path:
+    """The audio for a prompt: the admin's human recording if there is one, else rendered.
+
+    ``kind_or_name`` is ``Template.prompt_name`` (``generic``, ``notice-not-reached``,
+    ``script-appointment``); pass ``Template.language`` as the language.
+    """
+    root = base if base is not None else prompts_dir()
+    recorded = human_recording(kind_or_name, language, root, cache_dir, sox=sox)
+    if recorded is not None:
+        return recorded
+    return render_audio(text, language, cache_dir, espeak=espeak, sox=sox)
+
+
+def audio_stats(path: Path, *, sox: str = "sox") -> AudioStats:
+    """Length, loudness and format of a WAV: what tells a spoken prompt from silence."""
+    info = [_run([sox, "--i", flag, str(path)], "sox").stdout.strip()
+            for flag in ("-r", "-c", "-D")]
+    stat = _run([sox, str(path), "-n", "stat"], "sox").stderr
+    rms = _RMS.search(stat)
+    try:
+        if rms is None:
+            raise ValueError("no RMS amplitude")
+        return AudioStats(duration_s=float(info[2]), rms=float(rms.group(1)),
+                          sample_rate=int(float(info[0])), channels=int(info[1]))
+    except ValueError as exc:
+        raise PromptError(f"sox reported something unexpected about {path.name}: {exc}") from None
+
+
+def _cached(cache_dir: Path, digest: str, make: Callable[[Path, Path], None]) -> Path:
+    """``<cache_dir>/<digest>.wav``, made by ``make(work_dir, out)`` and renamed in place."""
+    final = cache_dir / f"{digest}.wav"
+    if final.is_file():
+        return final
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".render-", dir=cache_dir))
+    try:
+        out = work / "out.wav"
+        make(work, out)
+        os.replace(out, final)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return final
+
+
+def _run(
+    command: Sequence[str], what: str, *, stdin: str | None = None, hide: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """Run a tool; every way it can fail becomes a PromptError without the prompt text."""
+    try:
+        done = subprocess.run(list(command), input=stdin, capture_output=True, text=True,
+                              encoding="utf-8", errors="replace", timeout=TIMEOUT_S,
+                              check=False)
+    except FileNotFoundError:
+        raise PromptError(f"{what} is not installed (looked for {command[0]})") from None
+    except subprocess.TimeoutExpired:
+        raise PromptError(f"{what} took longer than {TIMEOUT_S} s and was stopped") from None
+    if done.returncode != 0:
+        raise PromptError(f"{what} failed (exit {done.returncode}): "
+                          f"{_redact(done.stderr, hide)[-300:].strip() or 'no message'}")
+    return done
+
+
+def _redact(stderr: str, text: str) -> str:
+    """stderr with any line or word of the prompt text blanked out."""
+    pieces = {text, *text.splitlines(), *text.split()}
+    for piece in sorted((p for p in pieces if len(p) >= 3), key=len, reverse=True):
+        stderr = stderr.replace(piece, "[prompt text]")
+    return stderr

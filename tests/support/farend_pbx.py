@@ -1,0 +1,91 @@
+"""A second Asterisk playing the phones behind the trunk, with real audio.
+
+sipp can answer and reject, but it cannot speak or keep a recording of what it
+hears, and answering-machine detection needs audio. This far end answers as a
+machine (greeting + beep, then records), a person ("Hello?" then room noise),
+a phone that hangs up after two seconds, or the advocate (records what they
+hear: the briefing and notices). Recordings are judged with sox.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import jinja2
+
+from gateway.pbx.process import Asterisk
+from gateway.pbx.render import RuntimeLayout
+
+TEMPLATES = Path(__file__).resolve().parent / "farend"
+_SHARED_CONF = ("modules.conf.j2", "logger.conf.j2", "cdr.conf.j2", "cel.conf.j2")
+
+
+def _run(*command: str) -> None:
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+
+def make_sounds(folder: Path) -> None:
+    """Greeting, beep, hello and room noise as 8 kHz mono WAV."""
+    folder.mkdir(parents=True, exist_ok=True)
+    speech = {
+        "greeting": "Hi, you have reached Jordan. I can't take your call right now. "
+                    "Please leave a message after the tone.",
+        "hello": "Hello?",
+    }
+    for name, text in speech.items():
+        raw = folder / f"{name}-raw.wav"
+        _run("espeak-ng", "-v", "en-us", "-w", str(raw), text)
+        _run("sox", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(folder / f"{name}.wav"))
+        raw.unlink()
+    _run("sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(folder / "beep.wav"),
+         "synth", "0.6", "sine", "1000", "vol", "0.5")
+    _run("sox", "-n", "-r", "8000", "-c", "1", "-b", "16", str(folder / "room.wav"),
+         "synth", "15", "whitenoise", "vol", "0.003")
+
+
+class FarEndPbx:
+    """The far-end Asterisk on ``host:port``; the gateway's trunk points at it."""
+
+    def __init__(self, root: Path, host: str, port: int, gateway_port: int,
+                 behaviours: dict[str, str], rtp: tuple[int, int], advocate_hold_s: int = 25,
+                 gateway_dialplans: Path | None = None) -> None:
+        self.root = root
+        self.layout = RuntimeLayout(root)
+        self.recordings = root / "recordings"
+        self.sounds = root / "sounds"
+        values = {
+            "root": str(root), "host": host, "port": port, "gateway_port": gateway_port,
+            "behaviours": dict(behaviours),
+            "recordings": str(self.recordings), "sounds": str(self.sounds),
+            "rtp_start": rtp[0], "rtp_end": rtp[1], "advocate_hold_s": advocate_hold_s,
+        }
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(TEMPLATES)]),
+                                 undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701
+        for directory in self.layout.writable_dirs() + [self.recordings]:
+            directory.mkdir(parents=True, exist_ok=True)
+        for template in TEMPLATES.glob("*.j2"):
+            text = env.get_template(template.name).render(values)
+            (self.layout.etc / template.name.removesuffix(".j2")).write_text(text)
+        shared = gateway_dialplans or Path(__file__).resolve().parents[2] / "dialplans"
+        for name in _SHARED_CONF:
+            target = self.layout.etc / name.removesuffix(".j2")
+            target.write_text((shared / name).read_text())
+        (self.layout.etc / "manager.conf").write_text("[general]\nenabled = no\n")
+        (self.layout.etc / "amd.conf").write_text("[general]\n")
+        make_sounds(self.sounds)
+        self.asterisk = Asterisk(self.layout)
+
+    def start(self) -> None:
+        self.asterisk.start(check_config=False)
+
+    def stop(self) -> None:
+        self.asterisk.stop()
+
+    def clear_recordings(self) -> None:
+        shutil.rmtree(self.recordings, ignore_errors=True)
+        self.recordings.mkdir(parents=True)
+
+    def recordings_of(self, kind: str) -> list[Path]:
+        return sorted(self.recordings.glob(f"{kind}-*.wav"))
