@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gateway.domain.policy import AgencyPolicy
 from gateway.pbx import guard
 from gateway.pbx.process import Asterisk, layout_for, render
-from gateway.domain.policy import AgencyPolicy
 from gateway.policyfile import load_policy
 from gateway.settings import Settings, get_settings
 

@@ -18,10 +18,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.domain.policy import AgencyPolicy
 from gateway.pbx import guard
 from gateway.pbx.asterisk_conf import parse
 from gateway.pbx.render import RuntimeLayout, render_texts, write_rendered
-from gateway.domain.policy import AgencyPolicy
 from gateway.settings import Settings
 
 START_TIMEOUT_S = 30.0

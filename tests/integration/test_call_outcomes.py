@@ -8,8 +8,7 @@ from dataclasses import replace
 import pytest
 
 from gateway.callerid import CallerIdMode
-from gateway.calls.models import Outcome
-from gateway.calls.models import DialRequest
+from gateway.calls.models import DialRequest, Outcome
 from gateway.lab.scenario import (
     ANONYMITY_DISALLOWED,
     BUSY,

@@ -63,7 +63,7 @@ class FarEndPbx:
         }
         env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(TEMPLATES)]),
                                  undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701
-        for directory in self.layout.writable_dirs() + [self.recordings]:
+        for directory in [*self.layout.writable_dirs(), self.recordings]:
             directory.mkdir(parents=True, exist_ok=True)
         for template in TEMPLATES.glob("*.j2"):
             text = env.get_template(template.name).render(values)
