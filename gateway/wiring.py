@@ -27,6 +27,8 @@ class AppContext:
     _keys: KeyRing | None = field(default=None, repr=False)
     #: Calls placed by this process (the web app's; see gateway.web.calls.CallBook).
     call_book: Any = None
+    #: Where call-backs are scheduled (gateway.callbacks.scheduler.CallbackScheduler).
+    scheduler: Any = None
 
     @cached_property
     def keys(self) -> KeyRing:

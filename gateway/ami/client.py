@@ -185,6 +185,7 @@ class AmiCallControl:
         request: DialRequest,
         confirm: Callable[[], Awaitable[bool]] | None = None,
         call_id: str | None = None,
+        drop_threshold_s: float = 30.0,
     ) -> CallReport:
         """Ring the advocate, then (in the dialplan) the participant; wait for the end.
 
@@ -209,7 +210,7 @@ class AmiCallControl:
             self._wakeups.pop(call_id, None)
             self._lost.pop(call_id, None)
             self._confirms.pop(call_id, None)
-        report = tracker.report()
+        report = tracker.report(drop_threshold_s)
         log.info("call %s ended: %s", call_id, report.outcome.value)
         return report
 

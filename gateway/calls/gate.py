@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gateway.audit import service as audit
+from gateway.callbacks.service import after_call
+from gateway.calls import records
 from gateway.calls.models import CallReport, DialRequest
 from gateway.calls.ports import CallControl
+from gateway.calls.prompting import CallAudio, discard_call_audio, prepare_call_audio
 from gateway.calls.service import place_call
 from gateway.domain.decision import Decision, decide
-from gateway.domain.preferences import LockState
+from gateway.domain.preferences import AdvocateFacts, LockState, ParticipantFacts
+from gateway.pbx.process import layout_for
 from gateway.people import service as people
 from gateway.people.records import advocate_facts, participant_facts
 from gateway.wiring import AppContext
@@ -40,13 +44,23 @@ class PreparedCall:
     call_id: str
     decision: Decision
     request: DialRequest | None
+    audio: CallAudio | None = None
+    kind: str = "call"
+    started_at: datetime | None = None
+    attempt: int = 0  # for a call-back: which attempt this is
+
+
+def _facts(ctx: AppContext, participant_id: str, advocate_id: str
+           ) -> tuple[ParticipantFacts, AdvocateFacts]:
+    with ctx.db.unit_of_work() as session:
+        participant = participant_facts(people.get_participant_row(session, participant_id))
+        advocate = advocate_facts(people.get_advocate_row(session, advocate_id))
+    return participant, advocate
 
 
 def _decide(ctx: AppContext, participant_id: str, advocate_id: str, now: datetime,
             locks: LockState) -> Decision:
-    with ctx.db.unit_of_work() as session:
-        participant = participant_facts(people.get_participant_row(session, participant_id))
-        advocate = advocate_facts(people.get_advocate_row(session, advocate_id))
+    participant, advocate = _facts(ctx, participant_id, advocate_id)
     return decide(participant=participant, advocate=advocate, policy=ctx.policy, locks=locks,
                   now=now, masked_number_configured=bool(ctx.settings.masked_number))
 
@@ -64,14 +78,25 @@ def _audit_decision(ctx: AppContext, *, actor: str, participant_id: str, decisio
 
 
 def prepare_call(ctx: AppContext, *, participant_id: str, advocate_id: str, actor: str,
-                 clock: Clock = utc_now, locks: LockState | None = None) -> PreparedCall:
-    """First decision; when allowed, the exact request the PBX must dial."""
-    decision = _decide(ctx, participant_id, advocate_id, clock(), locks or LockState())
+                 clock: Clock = utc_now, locks: LockState | None = None,
+                 kind: str = "call") -> PreparedCall:
+    """First decision; when allowed, the exact request the PBX must dial and its audio."""
+    now = clock()
+    participant, advocate = _facts(ctx, participant_id, advocate_id)
+    decision = decide(participant=participant, advocate=advocate, policy=ctx.policy,
+                      locks=locks or LockState(), now=now,
+                      masked_number_configured=bool(ctx.settings.masked_number))
     _audit_decision(ctx, actor=actor, participant_id=participant_id, decision=decision,
                     stage="decision")
     call_id = str(uuid.uuid4())
     if not decision.allowed or decision.dial is None:
-        return PreparedCall(call_id, decision, None)
+        records.record_refusal(ctx, call_id=call_id, participant_id=participant_id,
+                               advocate_id=advocate_id, kind=kind, at=now)
+        return PreparedCall(call_id, decision, None, kind=kind, started_at=now)
+    sounds = layout_for(ctx.settings).sounds
+    audio = prepare_call_audio(folder=sounds / "calls" / call_id, cache=sounds / "cache",
+                               participant=participant, advocate=advocate, dial=decision.dial,
+                               policy=ctx.policy, defaults_used=decision.defaults_used)
     with ctx.db.unit_of_work() as session:
         request = DialRequest(
             advocate=people.advocate_phone(session, keys=ctx.keys, advocate_id=advocate_id),
@@ -79,8 +104,12 @@ def prepare_call(ctx: AppContext, *, participant_id: str, advocate_id: str, acto
                                                  participant_id=participant_id),
             mode=decision.dial.mode,
             ring_timeout_s=ctx.settings.ring_timeout_s,
+            voicemail_prompt=audio.voicemail,
+            masked_fallback=decision.dial.masked_fallback,
+            briefing=audio.briefing,
+            notice_dir=audio.notice_dir,
         )
-    return PreparedCall(call_id, decision, request)
+    return PreparedCall(call_id, decision, request, audio, kind=kind, started_at=now)
 
 
 async def run_call(ctx: AppContext, prepared: PreparedCall, *, control: CallControl,
@@ -97,9 +126,19 @@ async def run_call(ctx: AppContext, prepared: PreparedCall, *, control: CallCont
                         stage="recheck")
         return again.allowed and again.dial == first
 
-    report = await place_call(control=control, request=prepared.request,
-                              verify_pbx_safe=ctx.verify_pbx_safe, confirm=confirm,
-                              call_id=prepared.call_id)
+    try:
+        report = await place_call(control=control, request=prepared.request,
+                                  verify_pbx_safe=ctx.verify_pbx_safe, confirm=confirm,
+                                  call_id=prepared.call_id,
+                                  drop_threshold_s=ctx.policy.drop_threshold_s)
+    finally:
+        if prepared.audio is not None:
+            discard_call_audio(prepared.audio)
+    next_action = after_call(ctx, prepared=prepared, report=report,
+                             participant_id=participant_id, advocate_id=advocate_id,
+                             now=clock())
+    records.record_call(ctx, prepared=prepared, report=report, participant_id=participant_id,
+                        advocate_id=advocate_id, ended_at=clock(), next_action=next_action)
     with ctx.db.unit_of_work() as session:
         audit.append(session, actor=actor, action=f"call.outcome.{report.outcome.value}",
                      participant=participant_id)

@@ -21,4 +21,5 @@ class CallControl(Protocol):
         request: DialRequest,
         confirm: Callable[[], Awaitable[bool]] | None = None,
         call_id: str | None = None,
+        drop_threshold_s: float = 30.0,
     ) -> CallReport: ...

@@ -23,6 +23,7 @@ async def place_call(
     verify_pbx_safe: Callable[[], None],
     confirm: Callable[[], Awaitable[bool]] | None = None,
     call_id: str | None = None,
+    drop_threshold_s: float = 30.0,
 ) -> CallReport:
     """Place one call and return its single outcome.
 
@@ -31,6 +32,6 @@ async def place_call(
     is the second decision, taken when the advocate answers.
     """
     verify_pbx_safe()
-    report = await control.place_call(request, confirm, call_id)
+    report = await control.place_call(request, confirm, call_id, drop_threshold_s)
     log.info("call %s outcome %s", report.call_id, report.outcome.value)
     return report

@@ -11,7 +11,15 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from gateway.cli import audit_cmd, call_cmd, keys_cmd, pbx_cmd, people_cmd, serve_cmd
+from gateway.cli import (
+    audit_cmd,
+    call_cmd,
+    callbacks_cmd,
+    keys_cmd,
+    pbx_cmd,
+    people_cmd,
+    serve_cmd,
+)
 from gateway.errors import SafeDialError
 from gateway.pbx.guard import UnsafeConfig
 from gateway.pbx.process import PbxError
@@ -39,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     call_cmd.register(commands)
     keys_cmd.register(commands)
     audit_cmd.register(commands)
+    callbacks_cmd.register(commands)
     return parser
 
 

@@ -15,7 +15,7 @@ from gateway.domain.preferences import (
     VoicemailRule,
 )
 from gateway.domain.windows import format_window, parse_window_spec
-from gateway.storage.tables import AdvocateRow, ParticipantRow
+from gateway.storage.tables import AdvocateRow, ParticipantRow, as_utc
 
 DEFAULT_NOTE = "default, not yet discussed"
 
@@ -97,8 +97,8 @@ def participant_view(row: ParticipantRow, policy: AgencyPolicy) -> dict[str, Any
         "language": row.language,
         "code_word_on_file": row.code_word_enc is not None,
         "code_word_rotated": row.code_word_rotated.isoformat() if row.code_word_rotated else None,
-        "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(),
+        "created_at": as_utc(row.created_at).isoformat(),
+        "updated_at": as_utc(row.updated_at).isoformat(),
     }
 
 

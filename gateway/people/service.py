@@ -22,7 +22,7 @@ from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields
 from gateway.people.records import advocate_view, participant_view
 from gateway.phone import PhoneNumber
 from gateway.storage.keyring import KeyRing
-from gateway.storage.tables import AdvocateRow, ApiTokenRow, ParticipantRow
+from gateway.storage.tables import AdvocateRow, ApiTokenRow, CallbackRow, ParticipantRow
 
 PHONE_PURPOSE = "participant.phone"
 CODE_WORD_PURPOSE = "participant.code_word"
@@ -135,7 +135,18 @@ def update_participant(
         row.updated_at = moment
         audit.append(session, actor=actor, action="participant.updated", participant=row.id,
                      fields=changed, now=moment)
+        _void_pending_callbacks(session, row.id, moment)
     return changed
+
+
+def _void_pending_callbacks(session: Session, participant_id: str, now: datetime) -> None:
+    """Changed preferences void pending call-backs (their jobs then do nothing)."""
+    pending = session.scalars(select(CallbackRow).where(
+        CallbackRow.participant_id == participant_id, CallbackRow.status == "pending"))
+    for callback in pending:
+        callback.status = "cancelled"
+        callback.last_outcome = "preferences-changed"
+        callback.updated_at = now
 
 
 def show_participant(session: Session, *, policy: AgencyPolicy, participant_id: str

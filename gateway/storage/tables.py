@@ -6,7 +6,7 @@ keyed blind index; the alias is the one participant field kept in plain text.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -14,6 +14,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     pass
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored here is UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class ParticipantRow(Base):
@@ -74,3 +79,43 @@ class AuditRow(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="entry")
+
+
+class CallRecordRow(Base):
+    """One placed (or refused) call: pseudonymous ids, times, outcome, rule applied; no number."""
+
+    __tablename__ = "call_records"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(String(32), index=True)
+    advocate_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # call | callback
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    caller_id_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    voicemail_rule: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    drop_rule: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    masked_fallback_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_action: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class CallbackRow(Base):
+    """A scheduled call-back after a drop; its APScheduler job has the same id."""
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    participant_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    advocate_id: Mapped[str] = mapped_column(String(32), index=True)
+    origin_call_id: Mapped[str] = mapped_column(String(36))
+    attempt: Mapped[int] = mapped_column(Integer)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    not_before: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    last_outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

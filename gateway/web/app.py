@@ -2,20 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
+from gateway.callbacks.scheduler import CallbackScheduler
 from gateway.settings import Settings
 from gateway.web import errors
+from gateway.web.callbacks import router as callbacks_router
 from gateway.web.calls import CallBook
 from gateway.web.calls import router as calls_router
 from gateway.web.participants import router as people_router
 from gateway.wiring import AppContext, build_context
 
 
-def create_app(context: AppContext | None = None, settings: Settings | None = None) -> FastAPI:
+def create_app(context: AppContext | None = None, settings: Settings | None = None,
+               *, run_scheduler: bool = True) -> FastAPI:
     ctx = context or build_context(settings)
     ctx.call_book = CallBook()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        """Call-backs run while the app runs; their jobs persist in the database."""
+        scheduler = CallbackScheduler(ctx.db.engine)
+        scheduler.start(paused=not run_scheduler)
+        ctx.scheduler = scheduler
+        try:
+            yield
+        finally:
+            scheduler.shutdown()
+            ctx.scheduler = None
+
     app = FastAPI(
+        lifespan=lifespan,
         title="SafeDial",
         description="Privacy-safe outbound calling gateway. Every call is decided against "
         "the participant's preferences; no response carries a phone number or code word.",
@@ -28,6 +48,7 @@ def create_app(context: AppContext | None = None, settings: Settings | None = No
     errors.install(app)
     app.include_router(people_router)
     app.include_router(calls_router)
+    app.include_router(callbacks_router)
 
     @app.get("/api/health")
     def health() -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -12,10 +13,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.callbacks import service as callbacks
+from gateway.callbacks.planning import CallbackPlan
 from gateway.calls import gate
 from gateway.calls.models import Outcome
 from gateway.domain.windows import DAYS
-from gateway.lab.scenario import Answer
+from gateway.lab.scenario import Answer, RingNoAnswer
 from gateway.people import service as people
 from gateway.settings import load_settings
 from gateway.storage.db import Database
@@ -28,6 +31,8 @@ from tests.support.numbers import ADVOCATE, MASKED, PARTICIPANT, leaked
 from tests.support.world import POLICY, participant_data
 
 ZONE = "America/Toronto"
+#: The advocate hears a spoken briefing before the participant is dialled.
+BRIEFED_HOLD_MS = 20_000
 ALWAYS = ["mon-sun 00:00-24:00"]
 
 
@@ -98,7 +103,7 @@ def test_the_cli_places_an_allowed_call_with_the_participants_caller_id_mode(
     world: AppContext, far_end: FarEndFactory
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=ALWAYS, caller_id="masked")
-    phone = far_end({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
+    phone = far_end({ADVOCATE: Answer(hold_ms=BRIEFED_HOLD_MS), PARTICIPANT: Answer()})
     result = safedial(world.env, "call", "--participant", participant_id,  # type: ignore[attr-defined]
                       "--advocate", advocate_id)
     phone.stop()
@@ -118,7 +123,7 @@ def test_the_api_places_an_allowed_call_and_reports_its_outcome(
     with world.db.unit_of_work() as session:
         token = people.issue_token(session, actor="test", advocate_id=advocate_id)
     headers = {"Authorization": f"Bearer {token}"}
-    phone = far_end({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
+    phone = far_end({ADVOCATE: Answer(hold_ms=BRIEFED_HOLD_MS), PARTICIPANT: Answer()})
     with TestClient(create_app(world)) as client:
         accepted = client.post("/api/calls", json={"participant_id": participant_id},
                                headers=headers)
@@ -163,3 +168,60 @@ async def test_a_pause_recorded_while_the_advocate_answers_stops_the_participant
     assert report.outcome is Outcome.REFUSED
     assert report.refusal == "policy-refused-at-dial"
     assert [m.request_user for m in phone.dialogs().received_invites()] == [ADVOCATE]
+
+
+def pending_callback(ctx: AppContext, participant_id: str, advocate_id: str,
+                     run_at: datetime) -> str:
+    plan = CallbackPlan(attempt=1, max_attempts=3, not_before=run_at, run_at=run_at)
+    return callbacks.create_callback(ctx, plan=plan, participant_id=participant_id,
+                                     advocate_id=advocate_id, origin_call_id=str(uuid.uuid4()),
+                                     now=run_at)
+
+
+async def test_an_advocate_who_misses_the_call_back_means_nothing_reaches_the_participant(
+    world: AppContext, far_end: FarEndFactory
+) -> None:
+    participant_id, advocate_id = add_people(world, windows=ALWAYS, on_drop="callback")
+    callback_id = pending_callback(world, participant_id, advocate_id, datetime.now(UTC))
+    phone = far_end({ADVOCATE: RingNoAnswer(), PARTICIPANT: Answer()})
+    status = await asyncio.wait_for(callbacks.run_callback(world, callback_id), timeout=60)
+    phone.stop()
+
+    assert status == "missed"
+    assert [m.request_user for m in phone.dialogs().received_invites()] == [ADVOCATE]
+    (missed,) = callbacks.list_callbacks(world, pending_only=False)
+    assert missed["last_outcome"] == "advocate-no-answer"
+
+
+async def test_a_call_back_due_outside_the_window_waits_for_the_window(
+    world: AppContext, far_end: FarEndFactory
+) -> None:
+    participant_id, advocate_id = add_people(world, windows=never_now(), on_drop="callback")
+    now = datetime.now(UTC)
+    callback_id = pending_callback(world, participant_id, advocate_id, now)
+    phone = far_end({})
+    status = await callbacks.run_callback(world, callback_id, now=now)
+    phone.stop()
+
+    assert status == "pending"
+    assert phone.dialogs().messages == [], "nothing rings outside the window"
+    (waiting,) = callbacks.list_callbacks(world)
+    run_at = datetime.fromisoformat(waiting["run_at"]).astimezone(ZoneInfo(ZONE))
+    assert run_at > now
+    assert (run_at.hour, run_at.minute) == (10, 0), "the window's start, in the participant's zone"
+
+
+async def test_changing_preferences_cancels_pending_call_backs(
+    world: AppContext, far_end: FarEndFactory
+) -> None:
+    participant_id, advocate_id = add_people(world, windows=ALWAYS, on_drop="callback")
+    callback_id = pending_callback(world, participant_id, advocate_id, datetime.now(UTC))
+    with world.db.unit_of_work() as session:
+        people.update_participant(session, keys=world.keys, policy=world.policy, actor="admin",
+                                  participant_id=participant_id, data={"on_drop": "wait"})
+    phone = far_end({})
+    status = await callbacks.run_callback(world, callback_id)
+    phone.stop()
+
+    assert status == "cancelled"
+    assert phone.dialogs().messages == []

@@ -1,0 +1,1 @@
+"""The dropped-call protocol: call-backs scheduled inside the participant's window."""

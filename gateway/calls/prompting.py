@@ -1,0 +1,91 @@
+"""The audio a call needs: the advocate's briefing, the voicemail, and the notices.
+
+Rendered per call into a folder of the PBX runtime (named by the call id, no
+number anywhere), from the prompts in the participant's and the advocate's
+languages. The voicemail text passes the script linter before it becomes
+audio: a script that names the organisation or holds a number without the
+participant's agreement, or is too vague, is refused and the call with it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.domain.decision import DialSettings
+from gateway.domain.policy import AgencyPolicy
+from gateway.domain.preferences import AdvocateFacts, ParticipantFacts, VoicemailKind
+from gateway.prompts import (
+    briefing_values,
+    check_script,
+    load_template,
+    prompt_audio,
+    render_text,
+    voicemail_template,
+)
+
+NOTICES = ("notice-not-reached", "notice-voicemail-left", "notice-voicemail-not-left")
+
+
+@dataclass(frozen=True)
+class CallAudio:
+    """Sound paths without extension, as Asterisk's Playback wants them."""
+
+    folder: Path
+    briefing: Path
+    voicemail: Path | None
+    notice_dir: Path
+
+
+def _place(source: Path, folder: Path, name: str) -> Path:
+    target = folder / f"{name}.wav"
+    shutil.copyfile(source, target)
+    return target.with_suffix("")
+
+
+def prepare_call_audio(
+    *, folder: Path, cache: Path, participant: ParticipantFacts, advocate: AdvocateFacts,
+    dial: DialSettings, policy: AgencyPolicy, defaults_used: tuple[str, ...] = (),
+) -> CallAudio:
+    folder.mkdir(parents=True, exist_ok=True)
+    prefs = participant.preferences
+    values = briefing_values(
+        participant.alias, dial.voicemail, dial.on_drop, prefs.has_code_word, advocate.language,
+        limits=policy.callback, voicemail_default="voicemail" in defaults_used,
+        drop_default="on_drop" in defaults_used,
+    )
+    briefing_template = load_template("briefing", advocate.language)
+    briefing_text = render_text(briefing_template, {**values,
+                                                    "advocate_name": advocate.display_name})
+    briefing = _place(prompt_audio("briefing", briefing_text, briefing_template.language, cache),
+                      folder, "briefing")
+    for kind in NOTICES:
+        template = load_template(kind, advocate.language)
+        text = render_text(template, {"alias": participant.alias})
+        _place(prompt_audio(kind, text, template.language, cache), folder,
+               kind.removeprefix("notice-"))
+    voicemail = None
+    if dial.voicemail.kind is not VoicemailKind.NONE:
+        voicemail = _voicemail(folder, cache, participant, advocate, dial, policy)
+    return CallAudio(folder=folder, briefing=briefing, voicemail=voicemail, notice_dir=folder)
+
+
+def _voicemail(folder: Path, cache: Path, participant: ParticipantFacts,
+               advocate: AdvocateFacts, dial: DialSettings, policy: AgencyPolicy) -> Path:
+    language = participant.preferences.language or advocate.language
+    template = voicemail_template(dial.voicemail, language)
+    if template is None:
+        raise ValueError("voicemail rule none has no template")
+    text = render_text(template, {"advocate_name": advocate.display_name,
+                                  "callback_hours": policy.callback_hours})
+    check_script(text, language=template.language, advocate_name=advocate.display_name,
+                 organisation_names=policy.organisation_names, allow_organisation=False,
+                 allow_number=False)
+    audio = prompt_audio(template.prompt_name, text, template.language, cache)
+    return _place(audio, folder, "voicemail")
+
+
+def discard_call_audio(audio: CallAudio) -> None:
+    """The per-call folder holds the alias in speech: remove it when the call ends."""
+    shutil.rmtree(audio.folder, ignore_errors=True)

@@ -1,0 +1,190 @@
+"""Every way a call can end follows what the participant agreed to, judged on real audio.
+
+The far end here is a second Asterisk speaking real audio: an answering machine
+(greeting, beep, then it records), a person ("Hello?", then room noise), a phone
+that hangs up after two seconds, and the advocate's phone (it records what the
+advocate hears: the briefing and any notice). Whether a message was left is
+judged on the machine's recording with sox, not on a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gateway.callbacks import service as callbacks
+from gateway.callbacks.scheduler import CallbackScheduler
+from gateway.calls import gate, records
+from gateway.calls.models import CallReport, Outcome
+from gateway.pbx.process import Asterisk, render
+from gateway.people import service as people
+from gateway.prompts import audio_stats
+from gateway.settings import load_settings
+from gateway.storage.db import Database
+from gateway.storage.keyring import init_key_file
+from gateway.wiring import AppContext
+from tests.integration.conftest import free_port, free_udp_pair
+from tests.support.farend_pbx import FarEndPbx
+from tests.support.numbers import ADVOCATE, AGENCY, GATEWAY, MASKED
+from tests.support.world import POLICY, participant_data
+
+FAR_END_HOST = "127.0.0.3"
+MACHINE = "+12025550131"
+PERSON = "+12025550132"
+DROPS = "+12025550133"
+SILENCE_RMS = 0.003
+
+
+class VoicemailLab:
+    def __init__(self, root: Path) -> None:
+        gateway_port = free_port("127.0.0.1")
+        far_port = free_udp_pair(FAR_END_HOST)
+        self.far_end = FarEndPbx(
+            root / "far-end", FAR_END_HOST, far_port, gateway_port,
+            {ADVOCATE: "advocate", MACHINE: "machine", PERSON: "person", DROPS: "drop"},
+            rtp=(34000, 34999), advocate_hold_s=30)
+        self.env = {
+            "SAFEDIAL_RUNTIME_DIR": str(root / "gateway"),
+            "SAFEDIAL_SIP_PORT": str(gateway_port),
+            "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1", 1)),
+            "SAFEDIAL_TRUNK_HOST": FAR_END_HOST,
+            "SAFEDIAL_TRUNK_PORT": str(far_port),
+            "SAFEDIAL_RTP_START": "35000",
+            "SAFEDIAL_RTP_END": "35999",
+            "SAFEDIAL_MASKED_NUMBER": MASKED,
+            "SAFEDIAL_GATEWAY_NUMBER": GATEWAY,
+            "SAFEDIAL_AGENCY_NUMBER": AGENCY,
+        }
+        self.settings = load_settings(self.env)
+        self.gateway = Asterisk(render(self.settings, POLICY))
+
+    def start(self) -> None:
+        self.far_end.start()
+        self.gateway.start()
+
+    def stop(self) -> None:
+        self.gateway.stop()
+        self.far_end.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoicemailLab]:
+    instance = VoicemailLab(tmp_path_factory.mktemp("voicemail-lab"))
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture
+def world(lab: VoicemailLab, tmp_path: Path) -> Iterator[AppContext]:
+    env = {**lab.env, "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'safedial.db'}",
+           "SAFEDIAL_KEY_FILE": str(tmp_path / "keys.json")}
+    settings = load_settings(env)
+    init_key_file(settings.key_file)
+    ctx = AppContext(settings=settings, db=Database(settings.database_url), policy=POLICY)
+    ctx.scheduler = CallbackScheduler(ctx.db.engine)
+    ctx.scheduler.start(paused=True)
+    lab.far_end.clear_recordings()
+    yield ctx
+    ctx.scheduler.shutdown()
+
+
+def add(ctx: AppContext, phone: str, **preferences: object) -> tuple[str, str]:
+    with ctx.db.unit_of_work() as session:
+        participant_id = people.create_participant(
+            session, keys=ctx.keys, policy=ctx.policy, actor="test",
+            data=participant_data(phone=phone, windows=["mon-sun 00:00-24:00"], **preferences))
+        advocate_id = people.create_advocate(
+            session, keys=ctx.keys, policy=ctx.policy, actor="test",
+            data={"name": "Sam", "phone": ADVOCATE})
+    return participant_id, advocate_id
+
+
+async def call(ctx: AppContext, participant_id: str, advocate_id: str) -> CallReport:
+    prepared = gate.prepare_call(ctx, participant_id=participant_id, advocate_id=advocate_id,
+                                 actor="test")
+    assert prepared.decision.allowed, prepared.decision.reasons
+    async with ctx.call_control() as control:
+        return await asyncio.wait_for(
+            gate.run_call(ctx, prepared, control=control, participant_id=participant_id,
+                          advocate_id=advocate_id, actor="test"), timeout=90)
+
+
+def loud_and_long(path: Path, seconds: float) -> bool:
+    stats = audio_stats(path)
+    return stats.duration_s >= seconds and stats.rms > SILENCE_RMS
+
+
+async def test_a_machine_with_voicemail_none_is_hung_up_on_silently(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, MACHINE, voicemail="none")
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.VOICEMAIL_NOT_LEFT
+    for recording in lab.far_end.recordings_of("machine"):
+        assert not loud_and_long(recording, 0.5), "nothing may be left on the machine"
+    (heard,) = lab.far_end.recordings_of("advocate")
+    assert loud_and_long(heard, 3), "the advocate was briefed and told what happened"
+
+
+async def test_a_machine_with_the_generic_rule_gets_the_message_after_the_greeting(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, MACHINE)  # voicemail not yet discussed: generic
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.VOICEMAIL_LEFT
+    (message,) = lab.far_end.recordings_of("machine")
+    assert loud_and_long(message, 3), "the message is on the machine, loud and long enough"
+    assert records.list_records(world, participant_id=participant_id)[-1]["voicemail_rule"] == \
+        "generic"
+
+
+async def test_a_person_is_bridged_to_the_briefed_advocate(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, PERSON, voicemail="none")
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.ANSWERED
+    assert report.participant_answered
+    assert lab.far_end.recordings_of("machine") == []
+    (heard,) = lab.far_end.recordings_of("advocate")
+    assert loud_and_long(heard, 5), "the briefing, then the bridged call"
+
+
+async def test_a_drop_with_callback_agreed_schedules_one_call_back_inside_the_window(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, DROPS, on_drop="callback",
+                                      callback_delay_min=10, callback_attempts=2)
+    before = datetime.now(UTC)
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.DROPPED
+    (pending,) = callbacks.list_callbacks(world, advocate_id=advocate_id)
+    run_at = datetime.fromisoformat(pending["run_at"])
+    assert (run_at - before).total_seconds() >= 10 * 60
+    assert pending["attempt"] == 1 and pending["max_attempts"] == 2
+    assert world.scheduler.next_run(pending["id"]) == run_at
+    assert records.list_records(world, participant_id=participant_id)[-1]["next_action"] == \
+        "callback-scheduled"
+
+
+async def test_a_drop_with_wait_agreed_schedules_nothing(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, DROPS)  # not yet discussed: wait
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.DROPPED
+    assert callbacks.list_callbacks(world, pending_only=False) == []
+    assert world.scheduler.job_ids() == []
+    assert records.list_records(world, participant_id=participant_id)[-1]["next_action"] == "wait"
