@@ -1,0 +1,54 @@
+"""Call records keep pseudonymous ids and outcomes only; retention deletes old ones."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from gateway.callbacks import service as callbacks
+from gateway.callbacks.planning import CallbackPlan
+from gateway.calls import records
+from gateway.people import service as people
+from gateway.web.app import create_app
+from tests.support.numbers import PARTICIPANT, number_forms
+from tests.support.world import add_advocate, add_participant, make_world
+
+
+def test_retention_deletes_call_records_older_than_the_policy_days(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    participant_id = add_participant(world)
+    advocate_id = add_advocate(world)
+    now = datetime.now(UTC)
+    for age_days, call_id in ((400, "old-call"), (1, "new-call")):
+        records.record_refusal(world, call_id=call_id, participant_id=participant_id,
+                               advocate_id=advocate_id, kind="call",
+                               at=now - timedelta(days=age_days))
+
+    assert records.purge_records(world, now=now) == 1
+    kept = records.list_records(world)
+    assert [record["call_id"] for record in kept] == ["new-call"]
+    assert not any(form in json.dumps(kept) for form in number_forms(PARTICIPANT))
+
+
+def test_advocates_see_their_pending_call_backs_and_can_cancel_them(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    participant_id = add_participant(world)
+    advocate_id = add_advocate(world)
+    with world.db.unit_of_work() as session:
+        token = people.issue_token(session, actor="test", advocate_id=advocate_id)
+    due = datetime.now(UTC) + timedelta(days=1)
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(world, run_scheduler=False)) as client:
+        callback_id = callbacks.create_callback(
+            world, plan=CallbackPlan(1, 2, due, due), participant_id=participant_id,
+            advocate_id=advocate_id, origin_call_id="origin", now=datetime.now(UTC))
+        pending = client.get("/api/callbacks", headers=headers).json()
+        assert [item["id"] for item in pending] == [callback_id]
+        assert world.scheduler.next_run(callback_id) == due
+
+        assert client.delete(f"/api/callbacks/{callback_id}", headers=headers).status_code == 204
+        assert client.get("/api/callbacks", headers=headers).json() == []
+        assert world.scheduler.next_run(callback_id) is None
