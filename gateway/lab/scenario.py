@@ -64,7 +64,7 @@ _RESPONSE_HEADERS = """[last_Via:]
 [last_CSeq:]"""
 
 _SDP = """v=0
-o=- 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+o=- 1 1 IN IP[local_ip_type] [local_ip]
 s=-
 c=IN IP[media_ip_type] [media_ip]
 t=0 0

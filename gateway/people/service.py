@@ -93,6 +93,8 @@ def _apply(
             setattr(row, name, value)
         changed.append(name)
     if row.on_drop != "callback":
+        if {"callback_delay_min", "callback_attempts"} & fields.model_fields_set:
+            raise BadInput("callback delay and attempts only go with on-drop callback")
         row.callback_delay_min = None
         row.callback_attempts = None
     return changed
@@ -107,8 +109,6 @@ def create_participant(
     row = ParticipantRow(id=_new_id("p"), windows=[], masked_fallback=False,
                          created_at=moment, updated_at=moment)
     changed = _apply(row, fields, keys, policy, moment.date())
-    if fields.callback_delay_min is not None and row.on_drop != "callback":
-        raise BadInput("callback delay and attempts only go with on-drop callback")
     session.add(row)
     session.flush()
     audit.append(session, actor=actor, action="participant.created", participant=row.id,

@@ -172,3 +172,16 @@ def test_the_audit_chain_detects_an_edited_entry(world: AppContext) -> None:
         check = audit.verify(session)
     assert not check.ok
     assert check.bad_seq == 1
+
+
+@pytest.mark.parametrize("option", ["callback_delay_min", "callback_attempts"])
+def test_call_back_options_without_the_callback_protocol_are_refused(
+    world: AppContext, option: str
+) -> None:
+    with pytest.raises(BadInput, match="on-drop callback"), world.db.unit_of_work() as session:
+        people.create_participant(session, keys=world.keys, policy=world.policy, actor="test",
+                                  data=participant_data(**{option: 5}))
+    participant_id = add_participant(world)
+    with pytest.raises(BadInput, match="on-drop callback"), world.db.unit_of_work() as session:
+        people.update_participant(session, keys=world.keys, policy=world.policy, actor="test",
+                                  participant_id=participant_id, data={option: 5})
