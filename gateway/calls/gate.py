@@ -96,7 +96,8 @@ def prepare_call(ctx: AppContext, *, participant_id: str, advocate_id: str, acto
     sounds = layout_for(ctx.settings).sounds
     audio = prepare_call_audio(folder=sounds / "calls" / call_id, cache=sounds / "cache",
                                participant=participant, advocate=advocate, dial=decision.dial,
-                               policy=ctx.policy, defaults_used=decision.defaults_used)
+                               policy=ctx.policy, defaults_used=decision.defaults_used,
+                               callback_number=ctx.settings.masked.e164)
     with ctx.db.unit_of_work() as session:
         request = DialRequest(
             advocate=people.advocate_phone(session, keys=ctx.keys, advocate_id=advocate_id),

@@ -47,7 +47,9 @@ def _place(source: Path, folder: Path, name: str) -> Path:
 def prepare_call_audio(
     *, folder: Path, cache: Path, participant: ParticipantFacts, advocate: AdvocateFacts,
     dial: DialSettings, policy: AgencyPolicy, defaults_used: tuple[str, ...] = (),
+    callback_number: str = "",
 ) -> CallAudio:
+    """``callback_number`` is the masked number: the only one a voicemail may ever give."""
     folder.mkdir(parents=True, exist_ok=True)
     prefs = participant.preferences
     values = briefing_values(
@@ -67,21 +69,31 @@ def prepare_call_audio(
                kind.removeprefix("notice-"))
     voicemail = None
     if dial.voicemail.kind is not VoicemailKind.NONE:
-        voicemail = _voicemail(folder, cache, participant, advocate, dial, policy)
+        voicemail = _voicemail(folder, cache, participant, advocate, dial, policy,
+                               callback_number)
     return CallAudio(folder=folder, briefing=briefing, voicemail=voicemail, notice_dir=folder)
 
 
 def _voicemail(folder: Path, cache: Path, participant: ParticipantFacts,
-               advocate: AdvocateFacts, dial: DialSettings, policy: AgencyPolicy) -> Path:
+               advocate: AdvocateFacts, dial: DialSettings, policy: AgencyPolicy,
+               callback_number: str) -> Path:
     language = participant.preferences.language or advocate.language
     template = voicemail_template(dial.voicemail, language)
     if template is None:
         raise ValueError("voicemail rule none has no template")
-    text = render_text(template, {"advocate_name": advocate.display_name,
-                                  "callback_hours": policy.callback_hours})
+    prefs = participant.preferences
+    values = {"advocate_name": advocate.display_name, "callback_hours": policy.callback_hours}
+    if prefs.voicemail_may_name_organisation and policy.organisation_names:
+        values["organisation"] = policy.organisation_names[0]
+    if prefs.voicemail_may_include_number:
+        values["callback_number"] = callback_number
+    text = render_text(template, values,
+                       allow_organisation=prefs.voicemail_may_name_organisation,
+                       allow_number=prefs.voicemail_may_include_number)
     check_script(text, language=template.language, advocate_name=advocate.display_name,
-                 organisation_names=policy.organisation_names, allow_organisation=False,
-                 allow_number=False)
+                 organisation_names=policy.organisation_names,
+                 allow_organisation=prefs.voicemail_may_name_organisation,
+                 allow_number=prefs.voicemail_may_include_number)
     audio = prompt_audio(template.prompt_name, text, template.language, cache)
     return _place(audio, folder, "voicemail")
 

@@ -13,33 +13,65 @@ CLI_ACTOR = "cli"
 
 
 def _participant_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:
-    cmd.add_argument("--alias", required=creating,
-                     help="what advocates see; any script; choose one that does not identify")
-    cmd.add_argument("--phone", metavar="NUMBER", required=creating,
-                     help="the participant's number (E.164, or national in the policy's region)")
-    cmd.add_argument("--timezone", metavar="IANA", required=creating,
-                     help="the participant's own time zone, e.g. America/Toronto")
-    cmd.add_argument("--window", metavar="SPEC", action="append", dest="windows",
-                     help="safe-call window 'DAYS HH:MM-HH:MM' (repeatable), "
-                     "e.g. 'mon-fri 09:00-17:00'")
+    cmd.add_argument(
+        "--alias",
+        required=creating,
+        help="what advocates see; any script; choose one that does not identify",
+    )
+    cmd.add_argument(
+        "--phone",
+        metavar="NUMBER",
+        required=creating,
+        help="the participant's number (E.164, or national in the policy's region)",
+    )
+    cmd.add_argument(
+        "--timezone",
+        metavar="IANA",
+        required=creating,
+        help="the participant's own time zone, e.g. America/Toronto",
+    )
+    cmd.add_argument(
+        "--window",
+        metavar="SPEC",
+        action="append",
+        dest="windows",
+        help="safe-call window 'DAYS HH:MM-HH:MM' (repeatable), e.g. 'mon-fri 09:00-17:00'",
+    )
     if not creating:
-        cmd.add_argument("--clear-windows", action="store_true",
-                         help="remove every window (calls are then refused)")
+        cmd.add_argument(
+            "--clear-windows",
+            action="store_true",
+            help="remove every window (calls are then refused)",
+        )
     cmd.add_argument("--voicemail", metavar="none|generic|script:NAME")
     cmd.add_argument("--on-drop", choices=["callback", "wait"])
     cmd.add_argument("--callback-delay", metavar="MIN", type=int, dest="callback_delay_min")
     cmd.add_argument("--callback-attempts", metavar="N", type=int)
     cmd.add_argument("--caller-id", choices=["withhold", "masked"])
     fallback = cmd.add_mutually_exclusive_group()
-    fallback.add_argument("--masked-fallback", action="store_true", default=None,
-                          help="agreed: retry with the masked number if a phone "
-                          "rejects withheld calls")
-    fallback.add_argument("--no-masked-fallback", action="store_false", dest="masked_fallback",
-                          default=None)
+    fallback.add_argument(
+        "--masked-fallback",
+        action="store_true",
+        default=None,
+        help="agreed: retry with the masked number if a phone rejects withheld calls",
+    )
+    fallback.add_argument(
+        "--no-masked-fallback", action="store_false", dest="masked_fallback", default=None
+    )
+    for option, dest, what in (
+        ("organisation", "voicemail_may_name_organisation", "name the organisation"),
+        ("number", "voicemail_may_include_number", "give the masked number to call back"),
+    ):
+        agreed = cmd.add_mutually_exclusive_group()
+        agreed.add_argument(f"--voicemail-{option}", action="store_true", default=None,
+                            dest=dest, help=f"agreed: a voicemail may {what}")
+        agreed.add_argument(f"--no-voicemail-{option}", action="store_false", default=None,
+                            dest=dest)
     cmd.add_argument("--code-word", metavar="WORD")
     cmd.add_argument("--language", metavar="TAG")
-    cmd.add_argument("--pause-until", metavar="DATE",
-                     help="do not call before this date (YYYY-MM-DD)")
+    cmd.add_argument(
+        "--pause-until", metavar="DATE", help="do not call before this date (YYYY-MM-DD)"
+    )
 
 
 def register(commands: Any) -> None:
@@ -65,8 +97,9 @@ def register(commands: Any) -> None:
     for name, role in (("advocate", "advocate"), ("admin", "admin")):
         parser = commands.add_parser(name, help=f"{name}s: name, own phone, role, language")
         sub = parser.add_subparsers(dest=f"{name}_action", required=True, metavar="ACTION")
-        cmd = sub.add_parser("add", help=f"record a{'n' if name[0] == 'a' else ''} {name}; "
-                                         "prints the new id")
+        cmd = sub.add_parser(
+            "add", help=f"record a{'n' if name[0] == 'a' else ''} {name}; prints the new id"
+        )
         cmd.add_argument("--name", required=True, help="display name used in voicemail scripts")
         cmd.add_argument("--phone", required=True, metavar="E164", help="their own phone")
         if name == "advocate":
@@ -83,9 +116,23 @@ def register(commands: Any) -> None:
         cmd.set_defaults(handler=_advocate_token)
 
 
-_FIELDS = ("alias", "phone", "timezone", "windows", "voicemail", "on_drop", "callback_delay_min",
-           "callback_attempts", "caller_id", "masked_fallback", "code_word", "language",
-           "pause_until")
+_FIELDS = (
+    "alias",
+    "phone",
+    "timezone",
+    "windows",
+    "voicemail",
+    "on_drop",
+    "callback_delay_min",
+    "callback_attempts",
+    "caller_id",
+    "masked_fallback",
+    "code_word",
+    "language",
+    "pause_until",
+    "voicemail_may_name_organisation",
+    "voicemail_may_include_number",
+)
 
 
 def _fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -98,8 +145,9 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
 def _participant_add(args: argparse.Namespace) -> int:
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
-        new_id = people.create_participant(session, keys=ctx.keys, policy=ctx.policy,
-                                           actor=CLI_ACTOR, data=_fields(args))
+        new_id = people.create_participant(
+            session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR, data=_fields(args)
+        )
     print(new_id)
     return 0
 
@@ -108,8 +156,14 @@ def _participant_update(args: argparse.Namespace) -> int:
     ctx = build_context()
     data = _fields(args)
     with ctx.db.unit_of_work() as session:
-        changed = people.update_participant(session, keys=ctx.keys, policy=ctx.policy,
-                                            actor=CLI_ACTOR, participant_id=args.id, data=data)
+        changed = people.update_participant(
+            session,
+            keys=ctx.keys,
+            policy=ctx.policy,
+            actor=CLI_ACTOR,
+            participant_id=args.id,
+            data=data,
+        )
     print(json.dumps({"id": args.id, "changed": changed}))
     return 0
 
@@ -142,8 +196,9 @@ def _advocate_add(args: argparse.Namespace) -> int:
     ctx: AppContext = build_context()
     data = {"name": args.name, "phone": args.phone, "role": args.role, "language": args.language}
     with ctx.db.unit_of_work() as session:
-        new_id = people.create_advocate(session, keys=ctx.keys, policy=ctx.policy,
-                                        actor=CLI_ACTOR, data=data)
+        new_id = people.create_advocate(
+            session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR, data=data
+        )
     print(new_id)
     return 0
 

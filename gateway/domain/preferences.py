@@ -82,6 +82,9 @@ class Preferences:
     caller_id: CallerIdMode | None = None
     masked_fallback: bool = False
     language: str | None = None
+    #: Agreed: a voicemail may name the organisation / give the masked number to call back.
+    voicemail_may_name_organisation: bool = False
+    voicemail_may_include_number: bool = False
     has_code_word: bool = False
     code_word_rotated: date | None = None
 

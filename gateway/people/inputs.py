@@ -70,6 +70,8 @@ class ParticipantFields(BaseModel):
     callback_attempts: int | None = Field(default=None, ge=1, le=10)
     caller_id: CallerIdMode | None = None
     masked_fallback: bool | None = None
+    voicemail_may_name_organisation: bool | None = None
+    voicemail_may_include_number: bool | None = None
     code_word: str | None = Field(default=None, min_length=1, max_length=64)
     language: str | None = Field(default=None, max_length=35)
     pause_until: date | None = None
@@ -139,7 +141,9 @@ class ParticipantFields(BaseModel):
 class NewParticipant(ParticipantFields):
     """Creating a participant: alias, phone and time zone are required."""
 
-    alias: Alias
+    alias: Alias = Field(description="what advocates see, in any script; kept in plain text "
+                                     "so it can be searched: choose one that does not identify "
+                                     "the participant")
     phone: str = Field(max_length=32)
     timezone: str = Field(max_length=64)
 

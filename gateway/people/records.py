@@ -38,6 +38,8 @@ def preferences_of(row: ParticipantRow) -> Preferences:
         caller_id=CallerIdMode(row.caller_id) if row.caller_id else None,
         masked_fallback=row.masked_fallback,
         language=row.language,
+        voicemail_may_name_organisation=row.voicemail_may_name_organisation,
+        voicemail_may_include_number=row.voicemail_may_include_number,
         has_code_word=row.code_word_enc is not None,
         code_word_rotated=row.code_word_rotated,
     )
@@ -93,6 +95,8 @@ def participant_view(row: ParticipantRow, policy: AgencyPolicy) -> dict[str, Any
         "caller_id": _with_default(row.caller_id, policy.default_caller_id.value),
         "masked_fallback": row.masked_fallback,
         "voicemail": _with_default(row.voicemail, policy.default_voicemail),
+        "voicemail_may_name_organisation": row.voicemail_may_name_organisation,
+        "voicemail_may_include_number": row.voicemail_may_include_number,
         "on_drop": on_drop,
         "language": row.language,
         "code_word_on_file": row.code_word_enc is not None,

@@ -85,8 +85,9 @@ def _apply(
             row.on_drop = None if value is None else value.value
         elif name == "caller_id":
             row.caller_id = None if value is None else value.value
-        elif name == "masked_fallback":
-            row.masked_fallback = bool(value)
+        elif name in ("masked_fallback", "voicemail_may_name_organisation",
+                      "voicemail_may_include_number"):
+            setattr(row, name, bool(value))
         elif name == "windows":
             row.windows = list(value or [])
         else:
@@ -107,6 +108,8 @@ def create_participant(
     fields = validate_new_participant(data)
     moment = now or datetime.now(UTC)
     row = ParticipantRow(id=_new_id("p"), windows=[], masked_fallback=False,
+                         voicemail_may_name_organisation=False,
+                         voicemail_may_include_number=False,
                          created_at=moment, updated_at=moment)
     changed = _apply(row, fields, keys, policy, moment.date())
     session.add(row)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -37,6 +37,12 @@ class ParticipantRow(Base):
     callback_attempts: Mapped[int | None] = mapped_column(Integer, nullable=True)
     caller_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     masked_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    voicemail_may_name_organisation: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    voicemail_may_include_number: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     code_word_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     code_word_rotated: Mapped[date | None] = mapped_column(Date, nullable=True)
     language: Mapped[str | None] = mapped_column(String(35), nullable=True)

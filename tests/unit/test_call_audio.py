@@ -1,0 +1,87 @@
+"""The voicemail a call would leave: only what the participant agreed to, and linted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.callerid import CallerIdMode
+from gateway.calls.prompting import prepare_call_audio
+from gateway.domain.decision import DialSettings
+from gateway.domain.policy import AgencyPolicy
+from gateway.domain.preferences import (
+    AdvocateFacts,
+    DropProtocolKind,
+    DropRule,
+    ParticipantFacts,
+    Preferences,
+    VoicemailRule,
+)
+from gateway.prompts import PromptError, audio_stats
+from tests.support.numbers import MASKED
+
+POLICY = AgencyPolicy(organisation_names=("Safe Harbour Society",))
+ADVOCATE = AdvocateFacts(advocate_id="a_1", display_name="Sam")
+
+
+def prompts_with(tmp_path: Path, script: str) -> Path:
+    base = tmp_path / "prompts"
+    shipped = Path(__file__).resolve().parents[2] / "prompts"
+    import shutil
+
+    shutil.copytree(shipped, base)
+    (base / "en" / "scripts" / "named.txt").write_text(script)
+    return base
+
+
+def dial(rule: str) -> DialSettings:
+    return DialSettings(mode=CallerIdMode.WITHHOLD, masked_fallback=False,
+                        voicemail=VoicemailRule.parse(rule),
+                        on_drop=DropRule(DropProtocolKind.WAIT))
+
+
+def participant(**agreed: bool) -> ParticipantFacts:
+    return ParticipantFacts(participant_id="p_1", alias="Rose",
+                            preferences=Preferences(timezone="UTC", **agreed))
+
+
+SCRIPT = ("Hi, this is {advocate_name} from {organisation}, returning your call. "
+          "Call me back on {callback_number}, {callback_hours}.\n")
+
+
+def test_a_script_naming_the_organisation_is_refused_unless_agreed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAFEDIAL_PROMPTS_DIR", str(prompts_with(tmp_path, SCRIPT)))
+    with pytest.raises(PromptError):
+        prepare_call_audio(folder=tmp_path / "call", cache=tmp_path / "cache",
+                           participant=participant(), advocate=ADVOCATE,
+                           dial=dial("script:named"), policy=POLICY, callback_number=MASKED)
+
+
+def test_with_agreement_the_script_names_the_organisation_and_the_masked_number(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SAFEDIAL_PROMPTS_DIR", str(prompts_with(tmp_path, SCRIPT)))
+    audio = prepare_call_audio(
+        folder=tmp_path / "call", cache=tmp_path / "cache",
+        participant=participant(voicemail_may_name_organisation=True,
+                                voicemail_may_include_number=True),
+        advocate=ADVOCATE, dial=dial("script:named"), policy=POLICY, callback_number=MASKED)
+    assert audio.voicemail is not None
+    stats = audio_stats(audio.voicemail.with_suffix(".wav"))
+    assert stats.sample_rate == 8000 and stats.duration_s > 2
+
+
+def test_voicemail_none_renders_no_voicemail_but_still_briefs_the_advocate(
+    tmp_path: Path,
+) -> None:
+    audio = prepare_call_audio(folder=tmp_path / "call", cache=tmp_path / "cache",
+                               participant=participant(), advocate=ADVOCATE, dial=dial("none"),
+                               policy=POLICY, callback_number=MASKED)
+    assert audio.voicemail is None
+    assert audio_stats(audio.briefing.with_suffix(".wav")).duration_s > 2
+    names = {path.name for path in audio.folder.iterdir()}
+    assert names == {"briefing.wav", "not-reached.wav", "voicemail-left.wav",
+                     "voicemail-not-left.wav"}
