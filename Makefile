@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?=
 
-.PHONY: help deps system-deps python-deps run stop test lint unit integration clean
+.PHONY: help deps system-deps python-deps run stop test lint unit integration bench clean
 
 help:
 	@echo "make run          start the local lab (Asterisk + lab phone) and print how to call"
@@ -15,6 +15,7 @@ help:
 	@echo "make test         install what is missing, then lint, unit and integration tests"
 	@echo "make unit         unit tests only (no PBX)"
 	@echo "make integration  tests against a real Asterisk and sipp"
+	@echo "make bench        speed targets of the policy engine"
 
 deps: system-deps python-deps
 
@@ -39,6 +40,9 @@ integration: deps
 	$(PY) -m pytest tests/integration -m integration $(PYTEST_FLAGS)
 
 test: deps lint unit integration
+
+bench: python-deps
+	$(PY) benchmarks/bench_policy.py
 
 run: deps
 	@$(VENV)/bin/safedial pbx up
