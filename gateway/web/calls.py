@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,8 +76,6 @@ async def place_call(body: CallRequest, ctx: Context, user: User) -> JSONRespons
 
 
 def _report(report: CallReport) -> dict[str, Any]:
-    import json
-
     data: dict[str, Any] = json.loads(report.as_json_line())
     return data
 
