@@ -19,7 +19,7 @@ from sqlalchemy import select
 from gateway.audit import service as audit
 from gateway.callbacks.planning import CallbackPlan, next_safe_start, plan_callback
 from gateway.calls.models import CallReport, Outcome
-from gateway.errors import NotFound
+from gateway.errors import NotFound, SafeDialError
 from gateway.people import service as people
 from gateway.people.records import preferences_of
 from gateway.storage.tables import CallbackRow, as_utc
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PENDING, RUNNING, DONE, CANCELLED, MISSED, REFUSED = (
-    "pending", "running", "done", "cancelled", "missed", "refused")
+PENDING, RUNNING, DONE, CANCELLED, MISSED, REFUSED, FAILED = (
+    "pending", "running", "done", "cancelled", "missed", "refused", "failed")
 
 #: Outcomes after which a call-back may try again (the participant was not reached).
 RETRY_OUTCOMES = {Outcome.DROPPED, Outcome.NO_ANSWER, Outcome.BUSY}
@@ -178,10 +178,13 @@ async def run_callback(ctx: AppContext, callback_id: str, *, now: datetime | Non
         _set_status(ctx, callback_id, REFUSED, outcome="refused")
         return REFUSED
     _set_status(ctx, callback_id, RUNNING)
-    async with ctx.call_control() as control:
-        report = await gate.run_call(ctx, prepared, control=control,
-                                     participant_id=participant_id, advocate_id=advocate_id,
-                                     actor="system:callbacks")
+    try:
+        report = await gate.run_call(ctx, prepared, participant_id=participant_id,
+                                     advocate_id=advocate_id, actor="system:callbacks")
+    except SafeDialError as exc:  # the PBX was unavailable: say so, never retry blindly
+        _set_status(ctx, callback_id, FAILED, outcome=exc.error_id)
+        log.warning("call-back %s could not be placed: %s", callback_id, exc.error_id)
+        return FAILED
     status = MISSED if report.outcome is Outcome.ADVOCATE_NO_ANSWER else DONE
     _set_status(ctx, callback_id, status, outcome=report.outcome.value)
     with ctx.db.unit_of_work() as session:

@@ -113,10 +113,14 @@ def prepare_call(ctx: AppContext, *, participant_id: str, advocate_id: str, acto
     return PreparedCall(call_id, decision, request, audio, kind=kind, started_at=now)
 
 
-async def run_call(ctx: AppContext, prepared: PreparedCall, *, control: CallControl,
-                   participant_id: str, advocate_id: str, actor: str, clock: Clock = utc_now,
-                   locks: LockState | None = None) -> CallReport:
-    """Place an allowed call; the second decision runs when the advocate answers."""
+async def run_call(ctx: AppContext, prepared: PreparedCall, *, participant_id: str,
+                   advocate_id: str, actor: str, control: CallControl | None = None,
+                   clock: Clock = utc_now, locks: LockState | None = None) -> CallReport:
+    """Place an allowed call; the second decision runs when the advocate answers.
+
+    Without ``control`` it connects to the PBX itself. The call's audio (the
+    alias in speech) is removed whatever happens, even if the PBX is down.
+    """
     if prepared.request is None or prepared.decision.dial is None:
         raise ValueError("only an allowed call can be placed")
     first = prepared.decision.dial
@@ -127,11 +131,18 @@ async def run_call(ctx: AppContext, prepared: PreparedCall, *, control: CallCont
                         stage="recheck")
         return again.allowed and again.dial == first
 
+    async def place(through: CallControl, request: DialRequest) -> CallReport:
+        return await place_call(control=through, request=request,
+                                verify_pbx_safe=ctx.verify_pbx_safe, confirm=confirm,
+                                call_id=prepared.call_id,
+                                drop_threshold_s=ctx.policy.drop_threshold_s)
+
     try:
-        report = await place_call(control=control, request=prepared.request,
-                                  verify_pbx_safe=ctx.verify_pbx_safe, confirm=confirm,
-                                  call_id=prepared.call_id,
-                                  drop_threshold_s=ctx.policy.drop_threshold_s)
+        if control is None:
+            async with ctx.call_control() as connected:
+                report = await place(connected, prepared.request)
+        else:
+            report = await place(control, prepared.request)
     finally:
         if prepared.audio is not None:
             discard_call_audio(prepared.audio)

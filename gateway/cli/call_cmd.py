@@ -128,10 +128,8 @@ def _gated_call(args: argparse.Namespace) -> int:
         return 3
 
     async def run() -> CallReport:
-        async with ctx.call_control() as control:
-            return await gate.run_call(ctx, prepared, control=control,
-                                       participant_id=args.participant,
-                                       advocate_id=args.advocate, actor="cli")
+        return await gate.run_call(ctx, prepared, participant_id=args.participant,
+                                   advocate_id=args.advocate, actor="cli")
 
     report = asyncio.run(run())
     print(report.as_json_line())

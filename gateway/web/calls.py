@@ -59,10 +59,9 @@ async def place_call(body: CallRequest, ctx: Context, user: User) -> JSONRespons
 
     async def run() -> None:
         try:
-            async with ctx.call_control() as control:
-                report: CallReport = await gate.run_call(
-                    ctx, prepared, control=control, participant_id=body.participant_id,
-                    advocate_id=advocate_id, actor=facts.advocate_id)
+            report: CallReport = await gate.run_call(
+                ctx, prepared, participant_id=body.participant_id,
+                advocate_id=advocate_id, actor=facts.advocate_id)
             book.states[prepared.call_id] = {"state": "ended", **_report(report)}
         except SafeDialError as exc:
             book.states[prepared.call_id] = {"call_id": prepared.call_id, "state": "failed",

@@ -52,3 +52,26 @@ def test_advocates_see_their_pending_call_backs_and_can_cancel_them(tmp_path: Pa
         assert client.delete(f"/api/callbacks/{callback_id}", headers=headers).status_code == 204
         assert client.get("/api/callbacks", headers=headers).json() == []
         assert world.scheduler.next_run(callback_id) is None
+
+
+async def test_a_call_back_that_cannot_reach_the_pbx_is_marked_failed_not_left_running(
+    tmp_path: Path,
+) -> None:
+    world = make_world(tmp_path, SAFEDIAL_AMI_PORT="1")  # nothing listens there
+    participant_id = add_participant(world, windows=["mon-sun 00:00-24:00"])
+    advocate_id = add_advocate(world)
+    world.verify_pbx_safe = lambda: None  # type: ignore[method-assign]
+    now = datetime.now(UTC)
+    callback_id = callbacks.create_callback(
+        world, plan=CallbackPlan(1, 2, now, now), participant_id=participant_id,
+        advocate_id=advocate_id, origin_call_id="origin", now=now)
+
+    status = await callbacks.run_callback(world, callback_id)
+
+    assert status == "failed"
+    (failed,) = callbacks.list_callbacks(world, pending_only=False)
+    assert failed["last_outcome"] == "pbx-unavailable"
+    calls_audio = world.settings.runtime_dir / "sounds" / "calls"
+    assert calls_audio.is_dir(), "the call's audio was prepared"
+    assert not list(calls_audio.glob("*")), \
+        "the call's audio (the alias in speech) is removed even when the PBX is down"
