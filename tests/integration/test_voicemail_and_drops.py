@@ -132,6 +132,7 @@ async def test_a_machine_with_voicemail_none_is_hung_up_on_silently(
         assert not loud_and_long(recording, 0.5), "nothing may be left on the machine"
     (heard,) = lab.far_end.recordings_of("advocate")
     assert loud_and_long(heard, 3), "the advocate was briefed and told what happened"
+    assert callbacks.list_callbacks(world, pending_only=False) == [], "next action: nothing"
 
 
 async def test_a_machine_with_the_generic_rule_gets_the_message_after_the_greeting(
@@ -158,6 +159,7 @@ async def test_a_person_is_bridged_to_the_briefed_advocate(
     assert lab.far_end.recordings_of("machine") == []
     (heard,) = lab.far_end.recordings_of("advocate")
     assert loud_and_long(heard, 5), "the briefing, then the bridged call"
+    assert callbacks.list_callbacks(world, pending_only=False) == [], "next action: nothing"
 
 
 async def test_a_drop_with_callback_agreed_schedules_one_call_back_inside_the_window(
