@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -17,6 +17,22 @@ from gateway.storage.db import Database
 from gateway.storage.keyring import KeyRing
 
 
+def call_control_for(settings: Settings) -> AmiCallControl:
+    """AMI call control for the private PBX these settings describe (needs no database)."""
+    return AmiCallControl(
+        host="127.0.0.1",
+        port=settings.ami_port,
+        username=settings.ami_user,
+        secret=ami_secret(settings, layout_for(settings)),
+        advocate_caller_id=settings.advocate_display_number.e164,
+    )
+
+
+def verify_pbx_safe_for(settings: Settings) -> None:
+    """Run the leak guard on the config the running PBX was started from."""
+    guard.check_directory(layout_for(settings).etc)
+
+
 @dataclass
 class AppContext:
     """Everything services need, built once per process (or per test)."""
@@ -24,7 +40,6 @@ class AppContext:
     settings: Settings
     db: Database
     policy: AgencyPolicy
-    _keys: KeyRing | None = field(default=None, repr=False)
     #: Calls placed by this process (the web app's; see gateway.web.calls.CallBook).
     call_book: Any = None
     #: Where call-backs are scheduled (gateway.callbacks.scheduler.CallbackScheduler).
@@ -33,20 +48,13 @@ class AppContext:
     @cached_property
     def keys(self) -> KeyRing:
         """The key ring, loaded on first use (commands that need no secret work without it)."""
-        return self._keys or KeyRing.load(self.settings.key_file)
+        return KeyRing.load(self.settings.key_file)
 
     def call_control(self) -> AmiCallControl:
-        layout = layout_for(self.settings)
-        return AmiCallControl(
-            host="127.0.0.1",
-            port=self.settings.ami_port,
-            username=self.settings.ami_user,
-            secret=ami_secret(self.settings, layout),
-            advocate_caller_id=self.settings.advocate_display_number.e164,
-        )
+        return call_control_for(self.settings)
 
     def verify_pbx_safe(self) -> None:
-        guard.check_directory(layout_for(self.settings).etc)
+        verify_pbx_safe_for(self.settings)
 
 
 def build_context(settings: Settings | None = None) -> AppContext:

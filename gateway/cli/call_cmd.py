@@ -13,19 +13,15 @@ import json
 import sys
 from typing import Any
 
-from gateway.ami.client import AmiCallControl
 from gateway.callerid import CallerIdMode
 from gateway.calls import gate
 from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.calls.service import place_call
 from gateway.errors import BadInput
-from gateway.pbx import guard
 from gateway.pbx.dialvars import DIALPLAN_REFUSALS
-from gateway.pbx.process import layout_for
-from gateway.pbx.render import ami_secret
 from gateway.phone import InvalidPhoneNumber, PhoneNumber
 from gateway.settings import Settings, get_settings
-from gateway.wiring import build_context
+from gateway.wiring import build_context, call_control_for, verify_pbx_safe_for
 
 
 def register(commands: Any) -> None:
@@ -82,19 +78,11 @@ def _request(args: argparse.Namespace, settings: Settings) -> DialRequest:
 
 
 async def _place(settings: Settings, request: DialRequest) -> CallReport:
-    layout = layout_for(settings)
-    control = AmiCallControl(
-        host="127.0.0.1",
-        port=settings.ami_port,
-        username=settings.ami_user,
-        secret=ami_secret(settings, layout),
-        advocate_caller_id=settings.advocate_display_number.e164,
-    )
-    async with control:
+    async with call_control_for(settings) as control:
         return await place_call(
             control=control,
             request=request,
-            verify_pbx_safe=lambda: guard.check_directory(layout.etc),
+            verify_pbx_safe=lambda: verify_pbx_safe_for(settings),
         )
 
 

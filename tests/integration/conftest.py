@@ -20,8 +20,8 @@ from gateway.ami.client import AmiCallControl
 from gateway.lab.farend import FarEnd
 from gateway.lab.scenario import Behaviour
 from gateway.pbx.process import Asterisk, render
-from gateway.pbx.render import ami_secret
 from gateway.settings import Settings, load_settings
+from gateway.wiring import call_control_for
 from tests.support.numbers import AGENCY, GATEWAY, MASKED
 
 TRUNK_HOST = "127.0.0.2"
@@ -88,13 +88,7 @@ class Pbx:
         self.asterisk = Asterisk(self.layout, self.settings.asterisk_binary)
 
     def control(self) -> AmiCallControl:
-        return AmiCallControl(
-            host="127.0.0.1",
-            port=self.settings.ami_port,
-            username=self.settings.ami_user,
-            secret=ami_secret(self.settings, self.layout),
-            advocate_caller_id=self.settings.advocate_display_number.e164,
-        )
+        return call_control_for(self.settings)
 
     def cli_env(self) -> dict[str, str]:
         return {**os.environ, **self.env}
