@@ -19,16 +19,8 @@ from collections.abc import Sequence
 
 from gateway.lab.farend import FarEnd
 from gateway.lab.scenario import Answer
-from gateway.pbx.process import layout_for
+from gateway.pbx.process import layout_for, pid_alive
 from gateway.settings import SettingsError, get_settings
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     workdir = layout_for(settings).root / "lab-phone"
     pid_file = workdir / "sipp.pid"
     pid = int(pid_file.read_text()) if pid_file.exists() else None
-    running = pid is not None and _pid_alive(pid)
+    running = pid is not None and pid_alive(pid)
     if args.action == "status":
         print(f"lab phone running (pid {pid})" if running else "lab phone not running")
         return 0 if running else 1

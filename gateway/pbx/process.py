@@ -92,7 +92,7 @@ class Asterisk:
             pid = int(self.layout.pid_file.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if pid_alive(pid) else None
 
     def start(self, check_config: bool = True) -> int:
         """Start Asterisk (already checked by the guard) and wait until it is usable.
@@ -189,7 +189,8 @@ def _endpoint_names(output: str) -> list[str]:
     return names
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie left by a daemonising parent counts as gone)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -208,7 +209,7 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     while time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        if not _alive(pid):
+        if not pid_alive(pid):
             return True
         time.sleep(0.05)
-    return not _alive(pid)
+    return not pid_alive(pid)
