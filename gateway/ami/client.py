@@ -86,7 +86,6 @@ class AmiCallControl:
         self._manager: Any = None
         self._trackers: dict[str, CallTracker] = {}
         self._wakeups: dict[str, asyncio.Event] = {}
-        self._connected = asyncio.Event()
         self._lost: dict[str, asyncio.Event] = {}
         self._confirms: dict[str, Callable[[], Awaitable[bool]]] = {}
         self._background: set[asyncio.Task[None]] = set()
@@ -103,7 +102,6 @@ class AmiCallControl:
             ping_delay=10,
             on_connect=lambda _m: None,
             on_disconnect=self._on_disconnect,
-            on_login=lambda _m: self._connected.set(),
             **self._config,
         )
         manager.register_event("UserEvent", self._on_event)
@@ -137,7 +135,6 @@ class AmiCallControl:
         self.close()
 
     def _on_disconnect(self, _manager: object, _exc: object) -> None:
-        self._connected.clear()
         log.warning(
             "AMI connection lost; %d call(s) in progress lose their outcome", len(self._trackers)
         )
