@@ -66,16 +66,17 @@ class CallReport:
     masked_fallback_used: bool = False
     ended_by: str | None = None
 
+    def as_dict(self) -> dict[str, object]:
+        """The public fields (the contract of ``safedial call``); no number among them."""
+        return {
+            "call_id": self.call_id,
+            "outcome": self.outcome.value,
+            "sip_cause": self.sip_cause,
+            "advocate_answered": self.advocate_answered,
+            "participant_answered": self.participant_answered,
+            "duration_s": round(self.duration_s, 3),
+        }
+
     def as_json_line(self) -> str:
-        """The CLI's one-line JSON form (the contract of ``safedial call``)."""
-        return json.dumps(
-            {
-                "call_id": self.call_id,
-                "outcome": self.outcome.value,
-                "sip_cause": self.sip_cause,
-                "advocate_answered": self.advocate_answered,
-                "participant_answered": self.participant_answered,
-                "duration_s": round(self.duration_s, 3),
-            },
-            ensure_ascii=False,
-        )
+        """The CLI's one-line JSON form."""
+        return json.dumps(self.as_dict(), ensure_ascii=False)

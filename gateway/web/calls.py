@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +61,7 @@ async def place_call(body: CallRequest, ctx: Context, user: User) -> JSONRespons
             report: CallReport = await gate.run_call(
                 ctx, prepared, participant_id=body.participant_id,
                 advocate_id=advocate_id, actor=facts.advocate_id)
-            book.states[prepared.call_id] = {"state": "ended", **_report(report)}
+            book.states[prepared.call_id] = {"state": "ended", **report.as_dict()}
         except SafeDialError as exc:
             book.states[prepared.call_id] = {"call_id": prepared.call_id, "state": "failed",
                                              "error_id": exc.error_id, "message": exc.message}
@@ -72,11 +71,6 @@ async def place_call(body: CallRequest, ctx: Context, user: User) -> JSONRespons
     task.add_done_callback(book.tasks.discard)
     return JSONResponse(status_code=202, content={"call_id": prepared.call_id,
                                                   "decision": decision})
-
-
-def _report(report: CallReport) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(report.as_json_line())
-    return data
 
 
 @router.get("/calls/{call_id}")
