@@ -58,11 +58,11 @@ def _facts(ctx: AppContext, participant_id: str, advocate_id: str
     return participant, advocate
 
 
-def _decide(ctx: AppContext, participant_id: str, advocate_id: str, now: datetime,
-            locks: LockState) -> Decision:
-    participant, advocate = _facts(ctx, participant_id, advocate_id)
-    return decide(participant=participant, advocate=advocate, policy=ctx.policy, locks=locks,
-                  now=now, masked_number_configured=bool(ctx.settings.masked_number))
+def _decide(ctx: AppContext, participant: ParticipantFacts, advocate: AdvocateFacts,
+            now: datetime, locks: LockState | None) -> Decision:
+    return decide(participant=participant, advocate=advocate, policy=ctx.policy,
+                  locks=locks or LockState(), now=now,
+                  masked_number_configured=bool(ctx.settings.masked_number))
 
 
 def _audit_decision(ctx: AppContext, *, actor: str, participant_id: str, decision: Decision,
@@ -83,9 +83,7 @@ def prepare_call(ctx: AppContext, *, participant_id: str, advocate_id: str, acto
     """First decision; when allowed, the exact request the PBX must dial and its audio."""
     now = clock()
     participant, advocate = _facts(ctx, participant_id, advocate_id)
-    decision = decide(participant=participant, advocate=advocate, policy=ctx.policy,
-                      locks=locks or LockState(), now=now,
-                      masked_number_configured=bool(ctx.settings.masked_number))
+    decision = _decide(ctx, participant, advocate, now, locks)
     _audit_decision(ctx, actor=actor, participant_id=participant_id, decision=decision,
                     stage="decision")
     call_id = str(uuid.uuid4())
@@ -126,7 +124,7 @@ async def run_call(ctx: AppContext, prepared: PreparedCall, *, participant_id: s
     first = prepared.decision.dial
 
     async def confirm() -> bool:
-        again = _decide(ctx, participant_id, advocate_id, clock(), locks or LockState())
+        again = _decide(ctx, *_facts(ctx, participant_id, advocate_id), clock(), locks)
         _audit_decision(ctx, actor=actor, participant_id=participant_id, decision=again,
                         stage="recheck")
         return again.allowed and again.dial == first
