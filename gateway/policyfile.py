@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gateway.callerid import CallerIdMode
 from gateway.domain.policy import AgencyPolicy, AmdTiming, CallbackLimits
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
+from gateway.validation import plain_message
 
 
 class PolicyFileError(Exception):
@@ -140,7 +141,7 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
             line = _line_of(text, location)
             where = f"line {line}" if line else "somewhere"
             key = ".".join(str(part) for part in location)
-            reason = error["msg"].removeprefix("Value error, ")
+            reason = plain_message(error["msg"])
             problems.append(f"{source} {where} ({key}): {reason}")
         raise PolicyFileError("; ".join(problems)) from None
     callback = parsed.callback

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from gateway.phone import InvalidPhoneNumber, PhoneNumber
+from gateway.validation import problems
 
 ENV_PREFIX = "SAFEDIAL_"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -182,13 +183,10 @@ def _from_environment(environ: dict[str, str]) -> dict[str, Any]:
 
 
 def _explain(error: ValidationError) -> str:
-    lines = []
-    for problem in error.errors():
-        where = ".".join(str(part) for part in problem["loc"])
-        setting = ENV_PREFIX + where.upper() if where else "settings"
-        message = problem["msg"].removeprefix("Value error, ")
-        lines.append(f"{setting}: {message}")
-    return "; ".join(lines)
+    return "; ".join(
+        f"{ENV_PREFIX + where.upper() if where else 'settings'}: {message}"
+        for where, message in problems(error.errors())
+    )
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:

@@ -23,6 +23,7 @@ from gateway.people.records import advocate_view, participant_view
 from gateway.phone import PhoneNumber
 from gateway.storage.keyring import KeyRing
 from gateway.storage.tables import AdvocateRow, ApiTokenRow, CallbackRow, ParticipantRow
+from gateway.validation import problems
 
 PHONE_PURPOSE = "participant.phone"
 CODE_WORD_PURPOSE = "participant.code_word"
@@ -31,11 +32,8 @@ ADVOCATE_PHONE_PURPOSE = "advocate.phone"
 
 def explain(error: ValidationError) -> str:
     """Pydantic errors as one plain sentence per field; input values are never echoed."""
-    parts = []
-    for problem in error.errors():
-        field = ".".join(str(part) for part in problem["loc"]) or "input"
-        parts.append(f"{field}: {problem['msg'].removeprefix('Value error, ')}")
-    return "; ".join(parts)
+    return "; ".join(f"{field or 'input'}: {message}"
+                     for field, message in problems(error.errors()))
 
 
 def validate_new_participant(data: dict[str, Any]) -> NewParticipant:

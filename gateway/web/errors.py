@@ -18,6 +18,7 @@ from gateway.errors import (
 )
 from gateway.pbx.guard import UnsafeConfig
 from gateway.storage.keyring import DecryptionError, KeyFileError
+from gateway.validation import problems as plain_problems
 
 STATUS = {
     NotFound: 404,
@@ -48,11 +49,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         # FastAPI's default body repeats the rejected input, which may be a phone number.
-        problems = [
-            {"field": ".".join(str(part) for part in error.get("loc", ()) if part != "body"),
-             "message": str(error.get("msg", "invalid")).removeprefix("Value error, ")}
-            for error in exc.errors()
-        ]
+        problems = [{"field": field, "message": message}
+                    for field, message in plain_problems(exc.errors(), skip=("body",))]
         message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return JSONResponse(status_code=422, content={
             "error_id": "bad-input", "message": message, "details": {"problems": problems}})
