@@ -22,7 +22,11 @@ class SafeDialError(Exception):
     def __init__(self, message: str, **details: str) -> None:
         super().__init__(message)
         self.message = message
-        self.details = details
+        self.details: dict[str, object] = dict(details)
+
+    def stdout_report(self) -> str | None:
+        """What the CLI prints on standard output besides the message (e.g. a decision)."""
+        return None
 
 
 class BadInput(SafeDialError):

@@ -1,50 +1,36 @@
-"""The functions APScheduler runs (stored by reference, so they must stay importable here)."""
+"""The call-backs feature's scheduled work.
+
+``run_due`` is stored by reference in the job store (``gateway.callbacks.jobs:run_due``
+with the call-back id), so it must stay importable here with that signature: jobs
+stored by earlier versions keep working. It gets the process's own services from
+the scheduler (``job_services``), never a context of its own.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import UTC, datetime
+from typing import Protocol, cast
 
-from gateway.audit import service as audit
-from gateway.callbacks.scheduler import CallbackScheduler
-from gateway.callbacks.service import run_callback
-from gateway.calls.records import purge_records
-from gateway.wiring import AppContext, build_context
-
-log = logging.getLogger(__name__)
+from gateway.callbacks.runner import CallbackRunner
+from gateway.callbacks.service import Callbacks
+from gateway.scheduling.scheduler import Scheduler, job_services
 
 
-def _context() -> AppContext:
-    ctx = build_context()
-    ctx.scheduler = CallbackScheduler(ctx.db.engine)
-    ctx.scheduler.start(paused=True)  # only to store a rescheduled job
-    return ctx
+class CallbackServices(Protocol):
+    """What the call-back jobs need of the process (the app context provides it)."""
+
+    def callbacks(self) -> Callbacks: ...
+
+    def callback_runner(self) -> CallbackRunner: ...
 
 
 def run_due(callback_id: str) -> None:
-    """Run one call-back now (in the scheduler's worker thread)."""
-    ctx = _context()
-    try:
-        status = asyncio.run(run_callback(ctx, callback_id))
-        log.info("call-back %s: %s", callback_id, status)
-    finally:
-        ctx.scheduler.shutdown()
-        ctx.db.dispose()
+    """Run one call-back now (in a scheduler worker thread, with its own event loop)."""
+    services = cast(CallbackServices, job_services())
+    asyncio.run(services.callback_runner().run(callback_id))
 
 
-def heartbeat() -> None:
-    """Wakes the scheduler so jobs added by other processes are seen."""
-
-
-def retention() -> None:
-    """Delete call records and audit entries older than the policy's retention."""
-    ctx = build_context()
-    try:
-        now = datetime.now(UTC)
-        removed = purge_records(ctx, now=now)
-        with ctx.db.unit_of_work() as session:
-            purged = audit.purge(session, retention_days=ctx.policy.retention_days, now=now)
-        log.info("retention: %d call records, %d audit entries", removed, purged)
-    finally:
-        ctx.db.dispose()
+def register(scheduler: Scheduler, services: CallbackServices) -> None:
+    """Before the first job runs, make the call-back rows and the job store agree."""
+    scheduler.at_start(lambda: services.callbacks().reconcile(now=datetime.now(UTC)))

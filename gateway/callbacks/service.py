@@ -1,95 +1,82 @@
-"""Call-backs: schedule after a drop, list, cancel, and run one when it is due.
+"""Call-backs: schedule after a drop, list, cancel, void, claim and reconcile.
 
-Each call-back is a row in ``callbacks`` and one APScheduler job with the same
-id in the same database (so it survives a restart). Running it is a normal
-click-to-call for the same advocate through the policy gate: their phone
-rings first, and if they do not answer nothing reaches the participant.
+Each call-back is a row in ``callbacks`` and one scheduler job with the same
+id (so it survives a restart). Every change of status is a conditional
+update from the status it expects, so two threads or two processes never
+both act on one call-back; and every end other than ``done`` is audited.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from gateway.audit import service as audit
-from gateway.callbacks.planning import CallbackPlan, next_safe_start, plan_callback
-from gateway.calls.models import CallReport, Outcome
-from gateway.errors import NotFound, SafeDialError
-from gateway.people import service as people
-from gateway.people.records import preferences_of
+from gateway.callbacks.planning import (
+    CallbackPlan,
+    next_safe_start,
+    plan_callback,
+    within_bounds,
+)
+from gateway.calls.models import CallKind, CallReport, NextAction, Outcome, PreparedCall
+from gateway.domain.policy import CallbackLimits
+from gateway.domain.preferences import DropProtocolKind, Preferences
+from gateway.errors import NotFound
+from gateway.people.records import get_participant_row, preferences_of
+from gateway.storage.db import Database
 from gateway.storage.tables import CallbackRow, as_utc
-
-if TYPE_CHECKING:
-    from gateway.calls.gate import PreparedCall
-    from gateway.wiring import AppContext
 
 log = logging.getLogger(__name__)
 
-PENDING, RUNNING, DONE, CANCELLED, MISSED, REFUSED, FAILED = (
-    "pending", "running", "done", "cancelled", "missed", "refused", "failed")
+ACTOR = "system:callbacks"
+#: The job every call-back runs (stored by reference: it must stay importable there).
+RUN_DUE = "gateway.callbacks.jobs:run_due"
 
 #: Outcomes after which a call-back may try again (the participant was not reached).
 RETRY_OUTCOMES = {Outcome.DROPPED, Outcome.NO_ANSWER, Outcome.BUSY}
 
 
-def _schedule(ctx: AppContext, callback_id: str, run_at: datetime) -> None:
-    """Store the job; a process without a running scheduler (the CLI) only writes it."""
-    if ctx.scheduler is not None:
-        ctx.scheduler.schedule(callback_id, run_at)
-        return
-    from gateway.callbacks.scheduler import CallbackScheduler
-
-    writer = CallbackScheduler(ctx.db.engine)
-    writer.start(paused=True)
-    try:
-        writer.schedule(callback_id, run_at)
-    finally:
-        writer.shutdown()
+class CallbackStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    #: The advocate did not answer; nothing reached the participant.
+    MISSED = "missed"
+    REFUSED = "refused"
+    FAILED = "failed"
+    #: It could not happen within the agreed bounds (shown to admins).
+    EXPIRED = "expired"
 
 
-def create_callback(ctx: AppContext, *, plan: CallbackPlan, participant_id: str,
-                    advocate_id: str, origin_call_id: str, now: datetime) -> str:
-    callback_id = f"cb_{secrets.token_hex(6)}"
-    with ctx.db.unit_of_work() as session:
-        session.add(CallbackRow(
-            id=callback_id, participant_id=participant_id, advocate_id=advocate_id,
-            origin_call_id=origin_call_id, attempt=plan.attempt, max_attempts=plan.max_attempts,
-            not_before=plan.not_before, run_at=plan.run_at, status=PENDING,
-            created_at=now, updated_at=now))
-        audit.append(session, actor="system:callbacks", action="callback.scheduled",
-                     participant=participant_id, fields=[f"attempt={plan.attempt}"])
-    _schedule(ctx, callback_id, plan.run_at)
-    log.info("call-back %s scheduled (attempt %d)", callback_id, plan.attempt)
-    return callback_id
+class CallbackJobs(Protocol):
+    """Where call-back jobs are stored (the process's scheduler)."""
+
+    def schedule_once(self, job_id: str, function: str, run_at: datetime,
+                      args: tuple[str, ...]) -> None: ...
+
+    def unschedule(self, job_id: str) -> None: ...
+
+    def job_ids_for(self, function: str) -> list[str]: ...
 
 
-def after_call(ctx: AppContext, *, prepared: PreparedCall, report: CallReport,
-               participant_id: str, advocate_id: str, now: datetime) -> str | None:
-    """Apply the agreed dropped-call protocol; returns the next action's name."""
-    dial = prepared.decision.dial
-    if dial is None:
-        return None
-    attempt = 1
-    if prepared.kind == "callback":
-        if report.outcome not in RETRY_OUTCOMES:
-            return None
-        attempt = prepared.attempt + 1
-    elif report.outcome is not Outcome.DROPPED:
-        return None
-    with ctx.db.unit_of_work() as session:
-        prefs = preferences_of(people.get_participant_row(session, participant_id))
-    plan = plan_callback(rule=dial.on_drop, prefs=prefs, policy=ctx.policy, dropped_at=now,
-                         attempt=attempt)
-    if plan is None:
-        return "wait" if dial.on_drop.kind.value == "wait" else "callbacks-exhausted"
-    create_callback(ctx, plan=plan, participant_id=participant_id, advocate_id=advocate_id,
-                    origin_call_id=prepared.call_id, now=now)
-    return "callback-scheduled"
+@dataclass(frozen=True)
+class ClaimedCallback:
+    """A call-back this process now owns (status ``running``)."""
+
+    id: str
+    participant_id: str
+    advocate_id: str
+    attempt: int
+    dropped_at: datetime
+    preferences: Preferences
 
 
 def view(row: CallbackRow) -> dict[str, Any]:
@@ -99,95 +86,213 @@ def view(row: CallbackRow) -> dict[str, Any]:
             "last_outcome": row.last_outcome}
 
 
-def list_callbacks(ctx: AppContext, *, advocate_id: str | None = None,
-                   pending_only: bool = True) -> list[dict[str, Any]]:
-    with ctx.db.unit_of_work() as session:
-        query = select(CallbackRow).order_by(CallbackRow.run_at)
-        if advocate_id:
-            query = query.where(CallbackRow.advocate_id == advocate_id)
-        if pending_only:
-            query = query.where(CallbackRow.status == PENDING)
-        return [view(row) for row in session.scalars(query)]
+@dataclass(frozen=True)
+class Callbacks:
+    """The call-back service, with the database and the job store it uses."""
 
+    db: Database
+    limits: CallbackLimits
+    jobs: CallbackJobs
 
-def cancel_callback(ctx: AppContext, *, callback_id: str, actor: str,
-                    advocate_id: str | None = None) -> None:
-    """Cancel one pending call-back (an advocate may cancel only their own)."""
-    with ctx.db.unit_of_work() as session:
-        row = session.get(CallbackRow, callback_id)
-        if row is None or (advocate_id is not None and row.advocate_id != advocate_id):
-            raise NotFound(f"no call-back {callback_id!r}")
-        if row.status != PENDING:
-            return
-        row.status = CANCELLED
-        row.updated_at = datetime.now(UTC)
-        audit.append(session, actor=actor, action="callback.cancelled",
-                     participant=row.participant_id)
-    if ctx.scheduler is not None:
-        ctx.scheduler.unschedule(callback_id)
+    # -- after a call (the call path's outcome listener) ---------------------------
+    def after_call(self, *, prepared: PreparedCall, report: CallReport, participant_id: str,
+                   advocate_id: str, now: datetime) -> NextAction | None:
+        """Apply the agreed dropped-call protocol; returns what it did."""
+        dial = prepared.decision.dial
+        if dial is None:
+            return None
+        attempt = 1
+        if prepared.kind is CallKind.CALLBACK:
+            if report.outcome not in RETRY_OUTCOMES:
+                return None
+            attempt = prepared.attempt + 1
+        elif report.outcome is not Outcome.DROPPED:
+            return None
+        with self.db.unit_of_work() as session:
+            prefs = preferences_of(get_participant_row(session, participant_id))
+        plan = plan_callback(rule=dial.on_drop, prefs=prefs, limits=self.limits,
+                             dropped_at=now, attempt=attempt)
+        if plan is None:
+            if dial.on_drop.kind is DropProtocolKind.WAIT:
+                return NextAction.WAIT
+            return NextAction.CALLBACKS_EXHAUSTED
+        self.create(plan=plan, participant_id=participant_id, advocate_id=advocate_id,
+                    origin_call_id=prepared.call_id, now=now)
+        if within_bounds(plan.run_at, dropped_at=now, limits=self.limits):
+            return NextAction.CALLBACK_SCHEDULED
+        return NextAction.CALLBACK_EXPIRED
 
+    def create(self, *, plan: CallbackPlan, participant_id: str, advocate_id: str,
+               origin_call_id: str, now: datetime) -> str:
+        """Record (and schedule) a call-back; one that cannot run in bounds is ``expired``."""
+        callback_id = f"cb_{secrets.token_hex(6)}"
+        runs = within_bounds(plan.run_at, dropped_at=now, limits=self.limits)
+        status = CallbackStatus.PENDING if runs else CallbackStatus.EXPIRED
+        with self.db.unit_of_work() as session:
+            session.add(CallbackRow(
+                id=callback_id, participant_id=participant_id, advocate_id=advocate_id,
+                origin_call_id=origin_call_id, attempt=plan.attempt,
+                max_attempts=plan.max_attempts, not_before=plan.not_before,
+                run_at=plan.run_at or plan.not_before, status=status.value,
+                last_outcome=None if runs else "no-safe-time-in-bounds",
+                created_at=now, updated_at=now))
+            action = "callback.scheduled" if runs else "callback.expired"
+            audit.append(session, actor=ACTOR, action=action, participant=participant_id,
+                         fields=[f"attempt={plan.attempt}"])
+        if runs and plan.run_at is not None:
+            self.jobs.schedule_once(callback_id, RUN_DUE, plan.run_at, (callback_id,))
+        log.info("call-back %s %s (attempt %d)", callback_id, status.value, plan.attempt)
+        return callback_id
 
-def cancel_for_participant(ctx: AppContext, *, participant_id: str, actor: str) -> int:
-    """Preferences changed (or the participant was erased): pending call-backs are void."""
-    with ctx.db.unit_of_work() as session:
+    # -- what admins and advocates do ------------------------------------------------
+    def list(self, *, advocate_id: str | None = None, pending_only: bool = True
+             ) -> list[dict[str, Any]]:
+        with self.db.unit_of_work() as session:
+            query = select(CallbackRow).order_by(CallbackRow.run_at)
+            if advocate_id:
+                query = query.where(CallbackRow.advocate_id == advocate_id)
+            if pending_only:
+                query = query.where(CallbackRow.status == CallbackStatus.PENDING.value)
+            return [view(row) for row in session.scalars(query)]
+
+    def cancel(self, *, callback_id: str, actor: str, advocate_id: str | None = None) -> None:
+        """Cancel one pending call-back (an advocate may cancel only their own)."""
+        with self.db.unit_of_work() as session:
+            row = session.get(CallbackRow, callback_id)
+            if row is None or (advocate_id is not None and row.advocate_id != advocate_id):
+                raise NotFound("no such call-back")
+            self._end(session, row.id, row.participant_id, CallbackStatus.CANCELLED,
+                      outcome=None, actor=actor, now=None, expect=CallbackStatus.PENDING)
+        self.jobs.unschedule(callback_id)
+
+    def void_for_participant(self, session: Session, *, participant_id: str, actor: str,
+                             reason: str, now: datetime) -> int:
+        """Preferences changed or the participant was erased: pending call-backs are void.
+
+        Runs in the caller's unit of work; the jobs are removed once it commits
+        (the job store writes through its own connection, which must not wait on
+        this transaction's lock).
+        """
         ids = list(session.scalars(select(CallbackRow.id).where(
-            CallbackRow.participant_id == participant_id, CallbackRow.status == PENDING)))
-    for callback_id in ids:
-        cancel_callback(ctx, callback_id=callback_id, actor=actor)
-    return len(ids)
+            CallbackRow.participant_id == participant_id,
+            CallbackRow.status == CallbackStatus.PENDING.value)))
+        for callback_id in ids:
+            self._end(session, callback_id, participant_id, CallbackStatus.CANCELLED,
+                      outcome=reason, actor=actor, now=now, expect=CallbackStatus.PENDING)
+        if ids:
+            def unschedule(_session: Session) -> None:
+                for callback_id in ids:
+                    self.jobs.unschedule(callback_id)
 
+            event.listen(session, "after_commit", unschedule, once=True)
+        return len(ids)
 
-def _set_status(ctx: AppContext, callback_id: str, status: str,
-                outcome: str | None = None, run_at: datetime | None = None) -> None:
-    with ctx.db.unit_of_work() as session:
-        row = session.get(CallbackRow, callback_id)
-        if row is None:
-            return
-        row.status = status
-        row.updated_at = datetime.now(UTC)
+    # -- running one ---------------------------------------------------------------------
+    def claim(self, callback_id: str, *, now: datetime) -> ClaimedCallback | None:
+        """Take a pending call-back for this process (``running``); None if another has it."""
+        with self.db.unit_of_work() as session:
+            claimed = session.execute(
+                update(CallbackRow)
+                .where(CallbackRow.id == callback_id,
+                       CallbackRow.status == CallbackStatus.PENDING.value)
+                .values(status=CallbackStatus.RUNNING.value, updated_at=now))
+            if getattr(claimed, "rowcount", 0) != 1:
+                return None
+            row = session.get(CallbackRow, callback_id)
+            if row is None:  # pragma: no cover - the update above just found it
+                return None
+            return ClaimedCallback(row.id, row.participant_id, row.advocate_id, row.attempt,
+                                   as_utc(row.created_at),
+                                   preferences_of(get_participant_row(session,
+                                                                      row.participant_id)))
+
+    def status_of(self, callback_id: str) -> str:
+        with self.db.unit_of_work() as session:
+            row = session.get(CallbackRow, callback_id)
+            return row.status if row is not None else "missing"
+
+    def postpone(self, claimed: ClaimedCallback, *, run_at: datetime, now: datetime) -> None:
+        """Back to ``pending`` for a later safe time (the window was closed when it ran)."""
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(CallbackRow)
+                .where(CallbackRow.id == claimed.id,
+                       CallbackRow.status == CallbackStatus.RUNNING.value)
+                .values(status=CallbackStatus.PENDING.value, run_at=run_at, updated_at=now))
+        self.jobs.schedule_once(claimed.id, RUN_DUE, run_at, (claimed.id,))
+
+    def finish(self, claimed: ClaimedCallback, status: CallbackStatus, *, outcome: str | None,
+               now: datetime) -> CallbackStatus:
+        """End a running call-back with ``status``, audited."""
+        with self.db.unit_of_work() as session:
+            self._end(session, claimed.id, claimed.participant_id, status, outcome=outcome,
+                      actor=ACTOR, now=now, expect=CallbackStatus.RUNNING)
+        return status
+
+    def next_start_in_bounds(self, claimed: ClaimedCallback, *, now: datetime
+                             ) -> datetime | None:
+        """The next safe start for a claimed call-back, if it is still inside its bounds."""
+        later = next_safe_start(claimed.preferences, now)
+        return later if within_bounds(later, dropped_at=claimed.dropped_at,
+                                      limits=self.limits) else None
+
+    # -- start-up ------------------------------------------------------------------------
+    def reconcile(self, *, now: datetime) -> dict[str, int]:
+        """Make the rows and the job store agree after a (re)start; returns counts.
+
+        A pending call-back with no job gets one; one that can no longer run
+        within its bounds is ``expired``; one left ``running`` by a process that
+        died is ``failed`` (``interrupted``); a job without a pending row goes.
+        """
+        counts = {"rescheduled": 0, "expired": 0, "interrupted": 0, "orphan_jobs": 0}
+        jobs = set(self.jobs.job_ids_for(RUN_DUE))
+        still_pending: set[str] = set()
+        to_schedule: dict[str, datetime] = {}
+        with self.db.unit_of_work() as session:
+            rows = list(session.scalars(select(CallbackRow).where(CallbackRow.status.in_(
+                (CallbackStatus.PENDING.value, CallbackStatus.RUNNING.value)))))
+            for row in rows:
+                if row.status == CallbackStatus.RUNNING.value:
+                    counts["interrupted"] += self._end(
+                        session, row.id, row.participant_id, CallbackStatus.FAILED,
+                        outcome="interrupted", actor=ACTOR, now=now,
+                        expect=CallbackStatus.RUNNING)
+                    continue
+                prefs = preferences_of(get_participant_row(session, row.participant_id))
+                later = next_safe_start(prefs, max(now, as_utc(row.not_before)))
+                if later is None or not within_bounds(later, dropped_at=as_utc(row.created_at),
+                                                      limits=self.limits):
+                    counts["expired"] += self._end(
+                        session, row.id, row.participant_id, CallbackStatus.EXPIRED,
+                        outcome="no-safe-time-in-bounds", actor=ACTOR, now=now,
+                        expect=CallbackStatus.PENDING)
+                    continue
+                still_pending.add(row.id)
+                if row.id not in jobs:
+                    to_schedule[row.id] = later
+        for callback_id, run_at in to_schedule.items():
+            self.jobs.schedule_once(callback_id, RUN_DUE, run_at, (callback_id,))
+            counts["rescheduled"] += 1
+        for job_id in jobs - still_pending:
+            self.jobs.unschedule(job_id)
+            counts["orphan_jobs"] += 1
+        log.info("call-backs reconciled: %s", counts)
+        return counts
+
+    # -- the one way a status ends -----------------------------------------------------
+    def _end(self, session: Session, callback_id: str, participant_id: str,
+             status: CallbackStatus, *, outcome: str | None, actor: str,
+             now: datetime | None, expect: CallbackStatus) -> int:
+        """Move ``expect`` → ``status`` if the row is still ``expect``; audit it. 1 if moved."""
+        values: dict[str, Any] = {"status": status.value, "updated_at": now or datetime.now(UTC)}
         if outcome is not None:
-            row.last_outcome = outcome
-        if run_at is not None:
-            row.run_at = run_at
-
-
-async def run_callback(ctx: AppContext, callback_id: str, *, now: datetime | None = None
-                       ) -> str:
-    """Run one due call-back through the policy gate; returns its new status."""
-    from gateway.calls import gate
-
-    moment = now or datetime.now(UTC)
-    with ctx.db.unit_of_work() as session:
-        row = session.get(CallbackRow, callback_id)
-        if row is None or row.status != PENDING:
-            return row.status if row else "missing"
-        participant_id, advocate_id = row.participant_id, row.advocate_id
-        attempt = row.attempt
-        prefs = preferences_of(people.get_participant_row(session, participant_id))
-    prepared = gate.prepare_call(ctx, participant_id=participant_id, advocate_id=advocate_id,
-                                 actor="system:callbacks", clock=lambda: moment,
-                                 kind="callback")
-    prepared = replace(prepared, attempt=attempt)
-    if not prepared.decision.allowed:
-        codes = {reason.code for reason in prepared.decision.reasons}
-        later = next_safe_start(prefs, moment) if codes <= {"outside-window", "paused"} else None
-        if later is not None:
-            _set_status(ctx, callback_id, PENDING, run_at=later)
-            _schedule(ctx, callback_id, later)
-            return PENDING
-        _set_status(ctx, callback_id, REFUSED, outcome="refused")
-        return REFUSED
-    _set_status(ctx, callback_id, RUNNING)
-    try:
-        report = await gate.run_call(ctx, prepared, participant_id=participant_id,
-                                     advocate_id=advocate_id, actor="system:callbacks")
-    except SafeDialError as exc:  # the PBX was unavailable: say so, never retry blindly
-        _set_status(ctx, callback_id, FAILED, outcome=exc.error_id)
-        log.warning("call-back %s could not be placed: %s", callback_id, exc.error_id)
-        return FAILED
-    status = MISSED if report.outcome is Outcome.ADVOCATE_NO_ANSWER else DONE
-    _set_status(ctx, callback_id, status, outcome=report.outcome.value)
-    with ctx.db.unit_of_work() as session:
-        audit.append(session, actor="system:callbacks", action=f"callback.{status}",
+            values["last_outcome"] = outcome
+        moved = session.execute(
+            update(CallbackRow)
+            .where(CallbackRow.id == callback_id, CallbackRow.status == expect.value)
+            .values(**values))
+        if getattr(moved, "rowcount", 0) != 1:
+            return 0
+        audit.append(session, actor=actor, action=f"callback.{status.value}",
                      participant=participant_id)
-    return status
+        return 1

@@ -4,152 +4,205 @@ The decision is taken twice: before anything rings (a refusal places nothing
 at all) and again when the advocate answers, right before the participant's
 phone is dialled, because the advocate may have taken a while and the window
 may have closed or a lock been set meanwhile. Both decisions are audited.
+
+Database work runs in a worker thread, never on the event loop, so one slow
+query cannot stall the AMI events of every live call. Whatever happens once a
+call was prepared, it ends with a call record and an audited outcome.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gateway.audit import service as audit
-from gateway.callbacks.service import after_call
 from gateway.calls import records
-from gateway.calls.models import CallReport, DialRequest
-from gateway.calls.ports import CallControl
-from gateway.calls.prompting import CallAudio, discard_call_audio, prepare_call_audio
+from gateway.calls.models import CallKind, CallReport, DialRequest, Outcome, PreparedCall
+from gateway.calls.ports import CallControl, CallOutcomeListener, ConnectCallControl
+from gateway.calls.prompting import discard_call_audio, prepare_call_audio
 from gateway.calls.service import place_call
 from gateway.domain.decision import Decision, decide
+from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import AdvocateFacts, LockState, ParticipantFacts
+from gateway.errors import Refused, SafeDialError
 from gateway.pbx.process import layout_for
+from gateway.people import records as people_records
 from gateway.people import service as people
-from gateway.people.records import advocate_facts, participant_facts
-from gateway.wiring import AppContext
+from gateway.settings import Settings
+from gateway.storage.db import Database
+from gateway.storage.keyring import KeyRing
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+#: The reason recorded when a call failed on something that is not a SafeDial error.
+INTERNAL_ERROR = "internal-error"
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class CallRefused(Refused):
+    """The policy said no: nothing was placed. Carries the whole decision."""
+
+    error_id = "refused"
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__("; ".join(reason.text for reason in decision.reasons)
+                         or "refused by policy")
+        self.decision = decision
+        self.details = decision.as_dict()
+
+    def stdout_report(self) -> str | None:
+        """The CLI prints the decision (reasons, next safe time) as one JSON line."""
+        return json.dumps(self.decision.as_dict(), ensure_ascii=False)
+
+
 @dataclass(frozen=True)
-class PreparedCall:
-    """An allowed decision with the request it allows; or a refusal with no request."""
+class CallGate:
+    """Decides, prepares and places participant calls with the ports it needs."""
 
-    call_id: str
-    decision: Decision
-    request: DialRequest | None
-    audio: CallAudio | None = None
-    kind: str = "call"
-    started_at: datetime | None = None
-    attempt: int = 0  # for a call-back: which attempt this is
+    db: Database
+    policy: AgencyPolicy
+    settings: Settings
+    keys: Callable[[], KeyRing]
+    connect: ConnectCallControl
+    verify_pbx_safe: Callable[[], None]
+    outcomes: CallOutcomeListener
+    clock: Clock = utc_now
 
+    # -- the first decision ------------------------------------------------------------
+    def prepare(self, *, participant_id: str, advocate_id: str, actor: str,
+                kind: CallKind = CallKind.CALL, attempt: int = 0,
+                locks: LockState | None = None) -> PreparedCall:
+        """First decision; the exact request the PBX must dial and its audio.
 
-def _facts(ctx: AppContext, participant_id: str, advocate_id: str
-           ) -> tuple[ParticipantFacts, AdvocateFacts]:
-    with ctx.db.unit_of_work() as session:
-        participant = participant_facts(people.get_participant_row(session, participant_id))
-        advocate = advocate_facts(people.get_advocate_row(session, advocate_id))
-    return participant, advocate
+        Raises ``CallRefused`` (a call record says ``refused``) when the policy says no.
+        """
+        now = self.clock()
+        participant, advocate = self._facts(participant_id, advocate_id)
+        decision = self._judge(participant, advocate, now, locks)
+        self._audit_decision(actor=actor, participant_id=participant_id, decision=decision,
+                             stage="decision")
+        call_id = str(uuid.uuid4())
+        if not decision.allowed or decision.dial is None:
+            records.record_refusal(self.db, call_id=call_id, participant_id=participant_id,
+                                   advocate_id=advocate_id, kind=kind, at=now)
+            raise CallRefused(decision)
+        sounds = layout_for(self.settings).sounds
+        audio = prepare_call_audio(folder=sounds / "calls" / call_id, cache=sounds / "cache",
+                                   participant=participant, advocate=advocate,
+                                   dial=decision.dial, policy=self.policy,
+                                   defaults_used=decision.defaults_used,
+                                   callback_number=self.settings.masked.e164)
+        keys = self.keys()
+        with self.db.unit_of_work() as session:
+            request = DialRequest(
+                advocate=people.advocate_phone(session, keys=keys, advocate_id=advocate_id),
+                participant=people.participant_phone(session, keys=keys,
+                                                     participant_id=participant_id),
+                mode=decision.dial.mode,
+                ring_timeout_s=self.settings.ring_timeout_s,
+                voicemail_prompt=audio.voicemail,
+                masked_fallback=decision.dial.masked_fallback,
+                briefing=audio.briefing,
+                notice_dir=audio.notice_dir,
+            )
+        return PreparedCall(call_id, decision, request, now, audio, kind=kind, attempt=attempt)
 
+    # -- placing it, with the second decision --------------------------------------------
+    async def run(self, prepared: PreparedCall, *, participant_id: str, advocate_id: str,
+                  actor: str, control: CallControl | None = None,
+                  locks: LockState | None = None) -> CallReport:
+        """Place an allowed call; the second decision runs when the advocate answers.
 
-def _decide(ctx: AppContext, participant: ParticipantFacts, advocate: AdvocateFacts,
-            now: datetime, locks: LockState | None) -> Decision:
-    return decide(participant=participant, advocate=advocate, policy=ctx.policy,
-                  locks=locks or LockState(), now=now,
-                  masked_number_configured=bool(ctx.settings.masked_number))
+        Without ``control`` it connects to the PBX itself. The call's audio (the
+        alias in speech) is removed whatever happens. Any error still ends the
+        call with a ``failed`` call record and audit entry, then propagates.
+        """
+        first = prepared.decision.dial
 
+        async def confirm() -> bool:
+            again = await asyncio.to_thread(
+                self._decide, participant_id, advocate_id, self.clock(), locks)
+            await asyncio.to_thread(self._audit_decision, actor=actor,
+                                    participant_id=participant_id, decision=again,
+                                    stage="recheck")
+            return again.allowed and again.dial == first
 
-def _audit_decision(ctx: AppContext, *, actor: str, participant_id: str, decision: Decision,
-                    stage: str) -> None:
-    with ctx.db.unit_of_work() as session:
-        audit.append(
-            session,
-            actor=actor,
-            action=f"call.{stage}.{'allowed' if decision.allowed else 'refused'}",
-            participant=participant_id,
-            fields=[reason.code.replace("-", "_") for reason in decision.reasons],
-        )
+        try:
+            report = await self._place(prepared, confirm, control)
+        except Exception as exc:
+            reason = exc.error_id if isinstance(exc, SafeDialError) else INTERNAL_ERROR
+            log.warning("call %s failed before it ended: %s", prepared.call_id, reason)
+            failed = CallReport(prepared.call_id, Outcome.FAILED, None, False, False, 0.0)
+            await asyncio.to_thread(self._finish, prepared, failed, participant_id, advocate_id,
+                                    actor, with_protocol=False)
+            raise
+        finally:
+            if prepared.audio is not None:
+                discard_call_audio(prepared.audio)
+        await asyncio.to_thread(self._finish, prepared, report, participant_id, advocate_id,
+                                actor, with_protocol=True)
+        return report
 
+    async def _place(self, prepared: PreparedCall, confirm: Callable[[], Awaitable[bool]],
+                     control: CallControl | None) -> CallReport:
+        return await place_call(connect=self.connect, control=control, request=prepared.request,
+                                verify_pbx_safe=lambda: asyncio.to_thread(self.verify_pbx_safe),
+                                confirm=confirm, call_id=prepared.call_id,
+                                drop_threshold_s=self.policy.drop_threshold_s)
 
-def prepare_call(ctx: AppContext, *, participant_id: str, advocate_id: str, actor: str,
-                 clock: Clock = utc_now, locks: LockState | None = None,
-                 kind: str = "call") -> PreparedCall:
-    """First decision; when allowed, the exact request the PBX must dial and its audio."""
-    now = clock()
-    participant, advocate = _facts(ctx, participant_id, advocate_id)
-    decision = _decide(ctx, participant, advocate, now, locks)
-    _audit_decision(ctx, actor=actor, participant_id=participant_id, decision=decision,
-                    stage="decision")
-    call_id = str(uuid.uuid4())
-    if not decision.allowed or decision.dial is None:
-        records.record_refusal(ctx, call_id=call_id, participant_id=participant_id,
-                               advocate_id=advocate_id, kind=kind, at=now)
-        return PreparedCall(call_id, decision, None, kind=kind, started_at=now)
-    sounds = layout_for(ctx.settings).sounds
-    audio = prepare_call_audio(folder=sounds / "calls" / call_id, cache=sounds / "cache",
-                               participant=participant, advocate=advocate, dial=decision.dial,
-                               policy=ctx.policy, defaults_used=decision.defaults_used,
-                               callback_number=ctx.settings.masked.e164)
-    with ctx.db.unit_of_work() as session:
-        request = DialRequest(
-            advocate=people.advocate_phone(session, keys=ctx.keys, advocate_id=advocate_id),
-            participant=people.participant_phone(session, keys=ctx.keys,
-                                                 participant_id=participant_id),
-            mode=decision.dial.mode,
-            ring_timeout_s=ctx.settings.ring_timeout_s,
-            voicemail_prompt=audio.voicemail,
-            masked_fallback=decision.dial.masked_fallback,
-            briefing=audio.briefing,
-            notice_dir=audio.notice_dir,
-        )
-    return PreparedCall(call_id, decision, request, audio, kind=kind, started_at=now)
+    def _finish(self, prepared: PreparedCall, report: CallReport, participant_id: str,
+                advocate_id: str, actor: str, *, with_protocol: bool) -> None:
+        """The call record and the audited outcome; the agreed protocol after a real end."""
+        now = self.clock()
+        next_action = None
+        if with_protocol:
+            next_action = self.outcomes.after_call(prepared=prepared, report=report,
+                                                   participant_id=participant_id,
+                                                   advocate_id=advocate_id, now=now)
+        records.record_call(self.db, prepared=prepared, report=report,
+                            participant_id=participant_id, advocate_id=advocate_id,
+                            ended_at=now, next_action=next_action)
+        with self.db.unit_of_work() as session:
+            audit.append(session, actor=actor, action=f"call.outcome.{report.outcome.value}",
+                         participant=participant_id)
 
+    # -- helpers -----------------------------------------------------------------------
+    def _facts(self, participant_id: str, advocate_id: str
+               ) -> tuple[ParticipantFacts, AdvocateFacts]:
+        with self.db.unit_of_work() as session:
+            participant = people_records.participant_facts(
+                people_records.get_participant_row(session, participant_id))
+            advocate = people_records.advocate_facts(
+                people_records.get_advocate_row(session, advocate_id))
+        return participant, advocate
 
-async def run_call(ctx: AppContext, prepared: PreparedCall, *, participant_id: str,
-                   advocate_id: str, actor: str, control: CallControl | None = None,
-                   clock: Clock = utc_now, locks: LockState | None = None) -> CallReport:
-    """Place an allowed call; the second decision runs when the advocate answers.
+    def _decide(self, participant_id: str, advocate_id: str, now: datetime,
+                locks: LockState | None) -> Decision:
+        return self._judge(*self._facts(participant_id, advocate_id), now, locks)
 
-    Without ``control`` it connects to the PBX itself. The call's audio (the
-    alias in speech) is removed whatever happens, even if the PBX is down.
-    """
-    if prepared.request is None or prepared.decision.dial is None:
-        raise ValueError("only an allowed call can be placed")
-    first = prepared.decision.dial
+    def _judge(self, participant: ParticipantFacts, advocate: AdvocateFacts, now: datetime,
+               locks: LockState | None) -> Decision:
+        return decide(participant=participant, advocate=advocate, policy=self.policy,
+                      locks=locks or LockState(), now=now,
+                      masked_number_configured=bool(self.settings.masked_number))
 
-    async def confirm() -> bool:
-        again = _decide(ctx, *_facts(ctx, participant_id, advocate_id), clock(), locks)
-        _audit_decision(ctx, actor=actor, participant_id=participant_id, decision=again,
-                        stage="recheck")
-        return again.allowed and again.dial == first
-
-    async def place(through: CallControl, request: DialRequest) -> CallReport:
-        return await place_call(control=through, request=request,
-                                verify_pbx_safe=ctx.verify_pbx_safe, confirm=confirm,
-                                call_id=prepared.call_id,
-                                drop_threshold_s=ctx.policy.drop_threshold_s)
-
-    try:
-        if control is None:
-            async with ctx.call_control() as connected:
-                report = await place(connected, prepared.request)
-        else:
-            report = await place(control, prepared.request)
-    finally:
-        if prepared.audio is not None:
-            discard_call_audio(prepared.audio)
-    next_action = after_call(ctx, prepared=prepared, report=report,
-                             participant_id=participant_id, advocate_id=advocate_id,
-                             now=clock())
-    records.record_call(ctx, prepared=prepared, report=report, participant_id=participant_id,
-                        advocate_id=advocate_id, ended_at=clock(), next_action=next_action)
-    with ctx.db.unit_of_work() as session:
-        audit.append(session, actor=actor, action=f"call.outcome.{report.outcome.value}",
-                     participant=participant_id)
-    return report
+    def _audit_decision(self, *, actor: str, participant_id: str, decision: Decision,
+                        stage: str) -> None:
+        with self.db.unit_of_work() as session:
+            audit.append(
+                session,
+                actor=actor,
+                action=f"call.{stage}.{'allowed' if decision.allowed else 'refused'}",
+                participant=participant_id,
+                fields=[reason.code.replace("-", "_") for reason in decision.reasons],
+            )

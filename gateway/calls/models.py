@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gateway.callerid import CallerIdMode
+from gateway.domain.decision import Decision
 from gateway.phone import PhoneNumber
+
+if TYPE_CHECKING:
+    from gateway.calls.prompting import CallAudio
 
 
 class Outcome(StrEnum):
@@ -24,6 +30,22 @@ class Outcome(StrEnum):
     DROPPED = "dropped"
     FAILED = "failed"
     REFUSED = "refused"
+
+
+class CallKind(StrEnum):
+    """Why a call was placed: an advocate pressed Call, or a scheduled call-back ran."""
+
+    CALL = "call"
+    CALLBACK = "callback"
+
+
+class NextAction(StrEnum):
+    """What the agreed dropped-call protocol did after a call (kept in the call record)."""
+
+    WAIT = "wait"
+    CALLBACK_SCHEDULED = "callback-scheduled"
+    CALLBACK_EXPIRED = "callback-expired"
+    CALLBACKS_EXHAUSTED = "callbacks-exhausted"
 
 
 @dataclass(frozen=True)
@@ -62,9 +84,7 @@ class CallReport:
     participant_answered: bool
     duration_s: float
     refusal: str | None = None
-    machine_detected: bool = False
     masked_fallback_used: bool = False
-    ended_by: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The public fields (the contract of ``safedial call``); no number among them."""
@@ -80,3 +100,16 @@ class CallReport:
     def as_json_line(self) -> str:
         """The CLI's one-line JSON form."""
         return json.dumps(self.as_dict(), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """An allowed decision with the exact request it allows, and the call's audio."""
+
+    call_id: str
+    decision: Decision
+    request: DialRequest
+    started_at: datetime
+    audio: CallAudio | None = None
+    kind: CallKind = CallKind.CALL
+    attempt: int = 0  # for a call-back: which attempt this is

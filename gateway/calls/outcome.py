@@ -114,9 +114,7 @@ def classify(signals: CallSignals, drop_threshold_s: float = 30.0) -> CallReport
         participant_answered=participant_answered,
         duration_s=duration,
         refusal=refusal,
-        machine_detected=amd == "MACHINE",
         masked_fallback_used=(ended.get("Fallback") or "") == "yes",
-        ended_by=ended_by,
     )
 
 

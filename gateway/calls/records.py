@@ -6,46 +6,43 @@ A retention job deletes records older than the policy's days.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, select
 
-from gateway.calls.models import CallReport, Outcome
+from gateway.calls.models import CallKind, CallReport, NextAction, Outcome, PreparedCall
+from gateway.storage.db import Database
 from gateway.storage.tables import CallRecordRow, as_utc
 
-if TYPE_CHECKING:
-    from gateway.calls.gate import PreparedCall
-    from gateway.wiring import AppContext
 
-
-def record_refusal(ctx: AppContext, *, call_id: str, participant_id: str, advocate_id: str,
-                   kind: str, at: datetime) -> None:
-    with ctx.db.unit_of_work() as session:
+def record_refusal(db: Database, *, call_id: str, participant_id: str, advocate_id: str,
+                   kind: CallKind, at: datetime) -> None:
+    with db.unit_of_work() as session:
         session.add(CallRecordRow(
-            id=call_id, participant_id=participant_id, advocate_id=advocate_id, kind=kind,
+            id=call_id, participant_id=participant_id, advocate_id=advocate_id, kind=kind.value,
             started_at=at, ended_at=at, outcome=Outcome.REFUSED.value, masked_fallback_used=False,
         ))
 
 
-def record_call(ctx: AppContext, *, prepared: PreparedCall, report: CallReport,
+def record_call(db: Database, *, prepared: PreparedCall, report: CallReport,
                 participant_id: str, advocate_id: str, ended_at: datetime,
-                next_action: str | None) -> None:
+                next_action: NextAction | None) -> None:
     dial = prepared.decision.dial
-    with ctx.db.unit_of_work() as session:
+    with db.unit_of_work() as session:
         session.add(CallRecordRow(
             id=prepared.call_id, participant_id=participant_id, advocate_id=advocate_id,
-            kind=prepared.kind, started_at=prepared.started_at or ended_at, ended_at=ended_at,
+            kind=prepared.kind.value, started_at=prepared.started_at, ended_at=ended_at,
             outcome=report.outcome.value,
             caller_id_mode=dial.mode.value if dial else None,
             voicemail_rule=str(dial.voicemail) if dial else None,
             drop_rule=dial.on_drop.kind.value if dial else None,
             masked_fallback_used=report.masked_fallback_used,
-            next_action=next_action,
+            next_action=next_action.value if next_action else None,
         ))
 
 
-def list_records(ctx: AppContext, *, participant_id: str | None = None) -> list[dict[str, Any]]:
-    with ctx.db.unit_of_work() as session:
+def list_records(db: Database, *, participant_id: str | None = None) -> list[dict[str, Any]]:
+    with db.unit_of_work() as session:
         query = select(CallRecordRow).order_by(CallRecordRow.started_at)
         if participant_id:
             query = query.where(CallRecordRow.participant_id == participant_id)
@@ -61,9 +58,9 @@ def list_records(ctx: AppContext, *, participant_id: str | None = None) -> list[
         ]
 
 
-def purge_records(ctx: AppContext, *, now: datetime) -> int:
+def purge_records(db: Database, *, retention_days: int, now: datetime) -> int:
     """Delete call records older than the retention; returns how many."""
-    cutoff = now - timedelta(days=ctx.policy.retention_days)
-    with ctx.db.unit_of_work() as session:
+    cutoff = now - timedelta(days=retention_days)
+    with db.unit_of_work() as session:
         result = session.execute(delete(CallRecordRow).where(CallRecordRow.started_at < cutoff))
         return int(getattr(result, "rowcount", 0) or 0)

@@ -1,8 +1,9 @@
-"""The call service: the one way a call is placed.
+"""The call service: the one way a call is placed, gated or lab.
 
-Later work puts the policy gate in front of it; today it checks that the
-PBX's config is still safe (fail closed: a config that could leak a number is
-never dialled through) and hands the already-validated request to call control.
+The running PBX's config is checked first, before any connection is opened
+(fail closed: a config that could leak a number is never dialled through,
+and an unsafe config is reported as such even when the PBX is down); then
+the already-validated request goes to call control.
 """
 
 from __future__ import annotations
@@ -11,27 +12,33 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from gateway.calls.models import CallReport, DialRequest
-from gateway.calls.ports import CallControl
+from gateway.calls.ports import CallControl, ConnectCallControl
 
 log = logging.getLogger(__name__)
 
 
 async def place_call(
     *,
-    control: CallControl,
+    connect: ConnectCallControl,
     request: DialRequest,
-    verify_pbx_safe: Callable[[], None],
+    verify_pbx_safe: Callable[[], Awaitable[None]],
     confirm: Callable[[], Awaitable[bool]] | None = None,
     call_id: str | None = None,
     drop_threshold_s: float = 30.0,
+    control: CallControl | None = None,
 ) -> CallReport:
     """Place one call and return its single outcome.
 
-    ``verify_pbx_safe`` raises when the running PBX's config fails the guard;
-    it runs first so nothing is dialled through an unsafe config. ``confirm``
-    is the second decision, taken when the advocate answers.
+    ``verify_pbx_safe`` raises when the running PBX's config fails the guard.
+    ``confirm`` is the second decision, taken when the advocate answers.
+    ``control`` is an already open connection (tests share one); otherwise
+    ``connect`` opens one for this call.
     """
-    verify_pbx_safe()
-    report = await control.place_call(request, confirm, call_id, drop_threshold_s)
+    await verify_pbx_safe()
+    if control is not None:
+        report = await control.place_call(request, confirm, call_id, drop_threshold_s)
+    else:
+        async with connect() as connected:
+            report = await connected.place_call(request, confirm, call_id, drop_threshold_s)
     log.info("call %s outcome %s", report.call_id, report.outcome.value)
     return report

@@ -1,20 +1,18 @@
 """``safedial call``: place one call and print its outcome as one JSON line.
 
-Only the ``--lab`` form exists yet: raw numbers, no participant record, for
-operators testing their own phones and for tests. It always enforces
-caller-ID privacy; without ``--lab`` raw numbers are refused.
+``--participant ID --advocate ID`` is the policy-gated call. ``--lab`` takes
+raw numbers and no participant record, for operators testing their own
+phones; it still enforces caller-ID privacy (the dialplan does too).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from typing import Any
 
 from gateway.callerid import CallerIdMode
-from gateway.calls import gate
 from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.calls.service import place_call
 from gateway.errors import BadInput
@@ -78,12 +76,11 @@ def _request(args: argparse.Namespace, settings: Settings) -> DialRequest:
 
 
 async def _place(settings: Settings, request: DialRequest) -> CallReport:
-    async with call_control_for(settings) as control:
-        return await place_call(
-            control=control,
-            request=request,
-            verify_pbx_safe=lambda: verify_pbx_safe_for(settings),
-        )
+    return await place_call(
+        connect=lambda: call_control_for(settings),
+        request=request,
+        verify_pbx_safe=lambda: asyncio.to_thread(verify_pbx_safe_for, settings),
+    )
 
 
 def _call(args: argparse.Namespace) -> int:
@@ -109,17 +106,11 @@ def _gated_call(args: argparse.Namespace) -> int:
     if not (args.participant and args.advocate):
         raise BadInput("both --participant ID and --advocate ID are required")
     ctx = build_context()
-    prepared = gate.prepare_call(ctx, participant_id=args.participant,
-                                 advocate_id=args.advocate, actor="cli")
-    if not prepared.decision.allowed:
-        print(json.dumps(prepared.decision.as_dict(), ensure_ascii=False))
-        return 3
-
-    async def run() -> CallReport:
-        return await gate.run_call(ctx, prepared, participant_id=args.participant,
-                                   advocate_id=args.advocate, actor="cli")
-
-    report = asyncio.run(run())
+    gate = ctx.gate()
+    prepared = gate.prepare(participant_id=args.participant, advocate_id=args.advocate,
+                            actor="cli")  # a refusal raises CallRefused: decision on stdout, exit 3
+    report = asyncio.run(gate.run(prepared, participant_id=args.participant,
+                                  advocate_id=args.advocate, actor="cli"))
     print(report.as_json_line())
     if report.outcome is Outcome.REFUSED:
         why = DIALPLAN_REFUSALS.get(report.refusal or "", report.refusal)

@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from gateway.callbacks import service as callbacks
 from gateway.calls import records
 from gateway.wiring import build_context
 
@@ -34,28 +33,28 @@ def register(commands: Any) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     ctx = build_context()
-    for item in callbacks.list_callbacks(ctx, advocate_id=args.advocate,
-                                         pending_only=not args.all):
+    for item in ctx.callbacks().list(advocate_id=args.advocate, pending_only=not args.all):
         print(json.dumps(item))
     return 0
 
 
 def _cancel(args: argparse.Namespace) -> int:
     ctx = build_context()
-    callbacks.cancel_callback(ctx, callback_id=args.id, actor="cli")
+    ctx.callbacks().cancel(callback_id=args.id, actor="cli")
     print(f"cancelled {args.id}")
     return 0
 
 
 def _records(args: argparse.Namespace) -> int:
     ctx = build_context()
-    for item in records.list_records(ctx, participant_id=args.participant):
+    for item in records.list_records(ctx.db, participant_id=args.participant):
         print(json.dumps(item))
     return 0
 
 
 def _purge(_args: argparse.Namespace) -> int:
     ctx = build_context()
-    removed = records.purge_records(ctx, now=datetime.now(UTC))
+    removed = records.purge_records(ctx.db, retention_days=ctx.policy.retention_days,
+                                    now=datetime.now(UTC))
     print(f"purged {removed} call records older than {ctx.policy.retention_days} days")
     return 0

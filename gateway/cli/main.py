@@ -74,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"safedial: {exc}", file=sys.stderr)
         return EXIT_PBX_UNAVAILABLE
     except SafeDialError as exc:
+        report = exc.stdout_report()
+        if report is not None:
+            print(report)
         print(f"safedial: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from gateway.people import service as people
-from gateway.wiring import AppContext, build_context
+from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields, parse_input
+from gateway.wiring import build_context
 
 CLI_ACTOR = "cli"
 
@@ -146,24 +147,19 @@ def _participant_add(args: argparse.Namespace) -> int:
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
         new_id = people.create_participant(
-            session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR, data=_fields(args)
-        )
+            session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR,
+            fields=parse_input(NewParticipant, _fields(args)))
     print(new_id)
     return 0
 
 
 def _participant_update(args: argparse.Namespace) -> int:
+    fields = parse_input(ParticipantFields, _fields(args))
     ctx = build_context()
-    data = _fields(args)
     with ctx.db.unit_of_work() as session:
         changed = people.update_participant(
-            session,
-            keys=ctx.keys,
-            policy=ctx.policy,
-            actor=CLI_ACTOR,
-            participant_id=args.id,
-            data=data,
-        )
+            session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR,
+            participant_id=args.id, fields=fields, callbacks=ctx.callbacks())
     print(json.dumps({"id": args.id, "changed": changed}))
     return 0
 
@@ -187,18 +183,19 @@ def _participant_list(args: argparse.Namespace) -> int:
 def _participant_erase(args: argparse.Namespace) -> int:
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
-        people.erase_participant(session, actor=CLI_ACTOR, participant_id=args.id)
+        people.erase_participant(session, actor=CLI_ACTOR, participant_id=args.id,
+                                 callbacks=ctx.callbacks())
     print(f"erased {args.id}")
     return 0
 
 
 def _advocate_add(args: argparse.Namespace) -> int:
-    ctx: AppContext = build_context()
-    data = {"name": args.name, "phone": args.phone, "role": args.role, "language": args.language}
+    fields = parse_input(NewAdvocate, {"name": args.name, "phone": args.phone,
+                                       "role": args.role, "language": args.language})
+    ctx = build_context()
     with ctx.db.unit_of_work() as session:
         new_id = people.create_advocate(
-            session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR, data=data
-        )
+            session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR, fields=fields)
     print(new_id)
     return 0
 

@@ -12,16 +12,15 @@ masked-number-missing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.callerid import CallerIdMode
-from gateway.domain.policy import AgencyPolicy, CallbackLimits
+from gateway.domain.policy import AgencyPolicy, effective_drop_rule
 from gateway.domain.preferences import (
     AdvocateFacts,
-    DropProtocolKind,
     DropRule,
     LockState,
     ParticipantFacts,
@@ -212,18 +211,5 @@ def _dial_settings(
         and masked_ok
     )
     voicemail = prefs.voicemail or policy.default_voicemail
-    on_drop = _bounded_drop_rule(prefs.on_drop or policy.default_on_drop, policy.callback)
+    on_drop = effective_drop_rule(prefs.on_drop or policy.default_on_drop, policy.callback)
     return DialSettings(mode, fallback, voicemail, on_drop), defaults
-
-
-def _bounded_drop_rule(rule: DropRule, limits: CallbackLimits) -> DropRule:
-    """Fill a call-back's missing delay/attempts from policy and keep both in its limits."""
-    if rule.kind is not DropProtocolKind.CALLBACK:
-        return rule
-    delay = limits.default_delay_min if rule.callback_delay_min is None else rule.callback_delay_min
-    attempts = limits.max_attempts if rule.callback_attempts is None else rule.callback_attempts
-    return replace(
-        rule,
-        callback_delay_min=min(max(delay, limits.min_delay_min), limits.max_delay_min),
-        callback_attempts=min(attempts, limits.max_attempts),
-    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gateway.callerid import CallerIdMode
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailKind, VoicemailRule
@@ -14,6 +14,26 @@ class CallbackLimits:
     min_delay_min: int = 5
     max_delay_min: int = 24 * 60
     default_delay_min: int = 15
+
+
+def effective_drop_rule(rule: DropRule, limits: CallbackLimits) -> DropRule:
+    """The call-back rule as it will really run: the one home of the agency's bounds.
+
+    A delay or attempt count not yet agreed takes the agency default, and an
+    agreed one is kept inside the agency's limits (a participant saved with a
+    2-minute delay under a 5-minute minimum is called back after 5). The
+    decision, the briefing, the call-back plan and every view of the record
+    read the bounds from here, so they cannot disagree.
+    """
+    if rule.kind is not DropProtocolKind.CALLBACK:
+        return rule
+    delay = limits.default_delay_min if rule.callback_delay_min is None else rule.callback_delay_min
+    attempts = limits.max_attempts if rule.callback_attempts is None else rule.callback_attempts
+    return replace(
+        rule,
+        callback_delay_min=min(max(delay, limits.min_delay_min), limits.max_delay_min),
+        callback_attempts=max(1, min(attempts, limits.max_attempts)),
+    )
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,16 @@ class DropProtocolKind(StrEnum):
     WAIT = "wait"
 
 
+def drop_options_problem(kind: DropProtocolKind, callback_delay_min: int | None,
+                         callback_attempts: int | None) -> str | None:
+    """Why these options cannot go together, or None: delay and attempts need ``callback``."""
+    if kind is not DropProtocolKind.CALLBACK and (
+        callback_delay_min is not None or callback_attempts is not None
+    ):
+        return "callback delay and attempts only go with on-drop callback"
+    return None
+
+
 @dataclass(frozen=True)
 class DropRule:
     """What happens when a call drops: ``wait`` for the participant, or ``callback``."""
@@ -64,10 +74,9 @@ class DropRule:
     callback_attempts: int | None = None
 
     def __post_init__(self) -> None:
-        if self.kind is DropProtocolKind.WAIT and (
-            self.callback_delay_min is not None or self.callback_attempts is not None
-        ):
-            raise ValueError("call-back delay and attempts only go with on-drop callback")
+        problem = drop_options_problem(self.kind, self.callback_delay_min, self.callback_attempts)
+        if problem:
+            raise ValueError(problem)
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,13 @@ class ParticipantFacts:
     alias: str
     preferences: Preferences
     has_phone: bool = True
+
+
+class Role(StrEnum):
+    """What a signed-in person may do: advocates call, admins also keep records."""
+
+    ADVOCATE = "advocate"
+    ADMIN = "admin"
 
 
 @dataclass(frozen=True)

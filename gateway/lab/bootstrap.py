@@ -11,7 +11,9 @@ import sys
 
 from sqlalchemy import select
 
+from gateway.domain.preferences import Role
 from gateway.people import service as people
+from gateway.people.inputs import NewAdvocate, NewParticipant
 from gateway.settings import get_settings
 from gateway.storage.keyring import init_key_file
 from gateway.storage.tables import AdvocateRow, ParticipantRow
@@ -29,15 +31,16 @@ def main() -> int:
         print(f"created key file {settings.key_file} (a lost key file means lost data)")
     ctx = build_context(settings)
     with ctx.db.unit_of_work() as session:
-        admin = session.scalars(select(AdvocateRow).where(AdvocateRow.role == "admin")).first()
+        admins = select(AdvocateRow).where(AdvocateRow.role == Role.ADMIN.value)
+        admin = session.scalars(admins).first()
         admin_id = admin.id if admin else people.create_advocate(
             session, keys=ctx.keys, policy=ctx.policy, actor=ACTOR,
-            data={"name": "Lab Admin", "phone": LAB_ADVOCATE_PHONE, "role": "admin"})
+            fields=NewAdvocate(name="Lab Admin", phone=LAB_ADVOCATE_PHONE, role=Role.ADMIN))
         participant = session.scalars(select(ParticipantRow)).first()
         participant_id = participant.id if participant else people.create_participant(
             session, keys=ctx.keys, policy=ctx.policy, actor=ACTOR,
-            data={"alias": "Lab participant", "phone": LAB_PARTICIPANT_PHONE,
-                  "timezone": ctx.policy.timezone, "windows": ["mon-sun 00:00-24:00"]})
+            fields=NewParticipant(alias="Lab participant", phone=LAB_PARTICIPANT_PHONE,
+                                  timezone=ctx.policy.timezone, windows=["mon-sun 00:00-24:00"]))
         token = people.issue_token(session, actor=ACTOR, advocate_id=admin_id)
     token_file = settings.runtime_dir / "lab-admin.token"
     token_file.parent.mkdir(parents=True, exist_ok=True)

@@ -9,18 +9,34 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.callerid import CallerIdMode
-from gateway.domain.preferences import DropProtocolKind, VoicemailRule
+from gateway.domain.preferences import DropProtocolKind, Role, VoicemailRule
 from gateway.domain.windows import Window, WindowSpecError, check_no_overlap, parse_window_spec
+from gateway.errors import BadInput
+from gateway.validation import problems
 
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+def parse_input(model: type[Model], data: Mapping[str, Any]) -> Model:
+    """Validate raw input (the CLI's flags) into ``model``; one plain sentence per field,
+    never repeating the value (it may be a phone number or a code word)."""
+    try:
+        return model(**data)
+    except ValidationError as exc:
+        raise BadInput("; ".join(f"{field or 'input'}: {message}"
+                                 for field, message in problems(exc.errors()))) from None
+
 
 Alias = Annotated[str, Field(min_length=1, max_length=80)]
 Name = Annotated[str, Field(min_length=1, max_length=80)]
@@ -130,13 +146,6 @@ class ParticipantFields(BaseModel):
     def _language(cls, value: str | None) -> str | None:
         return None if value is None else check_language(value)
 
-    @model_validator(mode="after")
-    def _callback_options_need_callback(self) -> ParticipantFields:
-        callback_set = self.callback_delay_min is not None or self.callback_attempts is not None
-        if callback_set and self.on_drop is DropProtocolKind.WAIT:
-            raise ValueError("callback delay and attempts only go with on-drop callback")
-        return self
-
 
 class NewParticipant(ParticipantFields):
     """Creating a participant: alias, phone and time zone are required."""
@@ -153,7 +162,7 @@ class NewAdvocate(BaseModel):
 
     name: Name
     phone: str = Field(max_length=32)
-    role: str = Field(default="advocate", pattern="^(advocate|admin)$")
+    role: Role = Role.ADVOCATE
     language: str = Field(default="en", max_length=35)
 
     @field_validator("name")

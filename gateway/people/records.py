@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from gateway.callerid import CallerIdMode
-from gateway.domain.policy import AgencyPolicy
+from gateway.domain.policy import AgencyPolicy, effective_drop_rule
 from gateway.domain.preferences import (
     AdvocateFacts,
     DropProtocolKind,
@@ -15,9 +17,24 @@ from gateway.domain.preferences import (
     VoicemailRule,
 )
 from gateway.domain.windows import format_window, parse_window_spec
+from gateway.errors import NotFound
 from gateway.storage.tables import AdvocateRow, ParticipantRow, as_utc
 
 DEFAULT_NOTE = "default, not yet discussed"
+
+
+def get_participant_row(session: Session, participant_id: str) -> ParticipantRow:
+    row = session.get(ParticipantRow, participant_id)
+    if row is None:
+        raise NotFound(f"no participant with id {participant_id!r}")
+    return row
+
+
+def get_advocate_row(session: Session, advocate_id: str) -> AdvocateRow:
+    row = session.get(AdvocateRow, advocate_id)
+    if row is None:
+        raise NotFound(f"no advocate with id {advocate_id!r}")
+    return row
 
 
 def preferences_of(row: ParticipantRow) -> Preferences:
@@ -71,18 +88,14 @@ def participant_view(row: ParticipantRow, policy: AgencyPolicy) -> dict[str, Any
     """What admins and advocates see: preferences, defaults flagged, no number or code word."""
     prefs = preferences_of(row)
     on_drop: dict[str, Any]
-    if row.on_drop is None:
+    if prefs.on_drop is None:
         on_drop = {"value": policy.default_on_drop.kind.value, "note": DEFAULT_NOTE}
     else:
-        on_drop = {"value": row.on_drop}
-        if row.on_drop == DropProtocolKind.CALLBACK.value:
-            on_drop["callback_delay_min"] = (
-                row.callback_delay_min or policy.callback.default_delay_min
-            )
-            on_drop["callback_attempts"] = min(
-                row.callback_attempts or policy.callback.max_attempts,
-                policy.callback.max_attempts,
-            )
+        on_drop = {"value": prefs.on_drop.kind.value}
+        if prefs.on_drop.kind is DropProtocolKind.CALLBACK:
+            bounded = effective_drop_rule(prefs.on_drop, policy.callback)
+            on_drop["callback_delay_min"] = bounded.callback_delay_min
+            on_drop["callback_attempts"] = bounded.callback_attempts
     return {
         "id": row.id,
         "alias": row.alias,

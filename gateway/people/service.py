@@ -9,45 +9,40 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
-from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gateway.audit import service as audit
 from gateway.domain.policy import AgencyPolicy
-from gateway.errors import BadInput, NotFound
+from gateway.domain.preferences import DropProtocolKind, drop_options_problem
+from gateway.errors import BadInput
 from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields, parse_phone
-from gateway.people.records import advocate_view, participant_view
+from gateway.people.records import (
+    advocate_view,
+    get_advocate_row,
+    get_participant_row,
+    participant_view,
+)
 from gateway.phone import PhoneNumber
 from gateway.storage.keyring import KeyRing
-from gateway.storage.tables import AdvocateRow, ApiTokenRow, CallbackRow, ParticipantRow
-from gateway.validation import problems
+from gateway.storage.tables import AdvocateRow, ApiTokenRow, ParticipantRow
 
 PHONE_PURPOSE = "participant.phone"
 CODE_WORD_PURPOSE = "participant.code_word"
 ADVOCATE_PHONE_PURPOSE = "advocate.phone"
 
 
-def explain(error: ValidationError) -> str:
-    """Pydantic errors as one plain sentence per field; input values are never echoed."""
-    return "; ".join(f"{field or 'input'}: {message}"
-                     for field, message in problems(error.errors()))
+class PendingCallbacks(Protocol):
+    """Voids a participant's pending call-backs (the call-backs feature implements it).
 
+    Runs inside the caller's unit of work, so the change and the voiding
+    commit together; it unschedules the jobs and audits each one.
+    """
 
-def validate_new_participant(data: dict[str, Any]) -> NewParticipant:
-    try:
-        return NewParticipant(**data)
-    except ValidationError as exc:
-        raise BadInput(explain(exc)) from None
-
-
-def validate_participant_update(data: dict[str, Any]) -> ParticipantFields:
-    try:
-        return ParticipantFields(**data)
-    except ValidationError as exc:
-        raise BadInput(explain(exc)) from None
+    def void_for_participant(self, session: Session, *, participant_id: str, actor: str,
+                             reason: str, now: datetime) -> int: ...
 
 
 def _new_id(prefix: str) -> str:
@@ -91,19 +86,20 @@ def _apply(
         else:
             setattr(row, name, value)
         changed.append(name)
-    if row.on_drop != "callback":
-        if {"callback_delay_min", "callback_attempts"} & fields.model_fields_set:
-            raise BadInput("callback delay and attempts only go with on-drop callback")
-        row.callback_delay_min = None
+    if row.on_drop != DropProtocolKind.CALLBACK.value:
+        problem = drop_options_problem(DropProtocolKind(row.on_drop or "wait"),
+                                       fields.callback_delay_min, fields.callback_attempts)
+        if problem:
+            raise BadInput(problem)
+        row.callback_delay_min = None  # left from an earlier call-back agreement
         row.callback_attempts = None
     return changed
 
 
 def create_participant(
-    session: Session, *, keys: KeyRing, policy: AgencyPolicy, actor: str, data: dict[str, Any],
-    now: datetime | None = None,
+    session: Session, *, keys: KeyRing, policy: AgencyPolicy, actor: str,
+    fields: NewParticipant, now: datetime | None = None,
 ) -> str:
-    fields = validate_new_participant(data)
     moment = now or datetime.now(UTC)
     row = ParticipantRow(id=_new_id("p"), windows=[], masked_fallback=False,
                          voicemail_may_name_organisation=False,
@@ -117,18 +113,12 @@ def create_participant(
     return row.id
 
 
-def get_participant_row(session: Session, participant_id: str) -> ParticipantRow:
-    row = session.get(ParticipantRow, participant_id)
-    if row is None:
-        raise NotFound(f"no participant with id {participant_id!r}")
-    return row
-
-
 def update_participant(
     session: Session, *, keys: KeyRing, policy: AgencyPolicy, actor: str, participant_id: str,
-    data: dict[str, Any], now: datetime | None = None,
+    fields: ParticipantFields, callbacks: PendingCallbacks, now: datetime | None = None,
 ) -> list[str]:
-    fields = validate_participant_update(data)
+    """Change what was set; changed preferences void pending call-backs (decided under
+    the old ones)."""
     row = get_participant_row(session, participant_id)
     moment = now or datetime.now(UTC)
     changed = _apply(row, fields, keys, policy, moment.date())
@@ -136,18 +126,9 @@ def update_participant(
         row.updated_at = moment
         audit.append(session, actor=actor, action="participant.updated", participant=row.id,
                      fields=changed, now=moment)
-        _void_pending_callbacks(session, row.id, moment)
+        callbacks.void_for_participant(session, participant_id=row.id, actor=actor,
+                                       reason="preferences-changed", now=moment)
     return changed
-
-
-def _void_pending_callbacks(session: Session, participant_id: str, now: datetime) -> None:
-    """Changed preferences void pending call-backs (their jobs then do nothing)."""
-    pending = session.scalars(select(CallbackRow).where(
-        CallbackRow.participant_id == participant_id, CallbackRow.status == "pending"))
-    for callback in pending:
-        callback.status = "cancelled"
-        callback.last_outcome = "preferences-changed"
-        callback.updated_at = now
 
 
 def show_participant(session: Session, *, policy: AgencyPolicy, participant_id: str
@@ -170,20 +151,19 @@ def participant_phone(session: Session, *, keys: KeyRing, participant_id: str) -
 
 
 def erase_participant(session: Session, *, actor: str, participant_id: str,
-                      now: datetime | None = None) -> None:
+                      callbacks: PendingCallbacks, now: datetime | None = None) -> None:
     """Remove every trace but the audit entry saying the pseudonymous id was erased."""
     get_participant_row(session, participant_id)
+    moment = now or datetime.now(UTC)
+    callbacks.void_for_participant(session, participant_id=participant_id, actor=actor,
+                                   reason="participant-erased", now=moment)
     session.execute(delete(ParticipantRow).where(ParticipantRow.id == participant_id))
     audit.append(session, actor=actor, action="participant.erased", participant=participant_id,
-                 now=now)
+                 now=moment)
 
 
 def create_advocate(session: Session, *, keys: KeyRing, policy: AgencyPolicy, actor: str,
-                    data: dict[str, Any], now: datetime | None = None) -> str:
-    try:
-        fields = NewAdvocate(**data)
-    except ValidationError as exc:
-        raise BadInput(explain(exc)) from None
+                    fields: NewAdvocate, now: datetime | None = None) -> str:
     e164 = _phone(fields.phone, policy)
     row = AdvocateRow(
         id=_new_id("a"),
@@ -200,13 +180,6 @@ def create_advocate(session: Session, *, keys: KeyRing, policy: AgencyPolicy, ac
     audit.append(session, actor=actor, action="advocate.created",
                  fields=["language", "name", "phone", "role"], now=now)
     return row.id
-
-
-def get_advocate_row(session: Session, advocate_id: str) -> AdvocateRow:
-    row = session.get(AdvocateRow, advocate_id)
-    if row is None:
-        raise NotFound(f"no advocate with id {advocate_id!r}")
-    return row
 
 
 def show_advocate(session: Session, *, advocate_id: str) -> dict[str, Any]:

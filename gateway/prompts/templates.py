@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.domain.policy import DEFAULT_CALLBACK_LIMITS, CallbackLimits
+from gateway.domain.policy import DEFAULT_CALLBACK_LIMITS, CallbackLimits, effective_drop_rule
 from gateway.domain.preferences import (
     DropProtocolKind,
     DropRule,
@@ -254,8 +254,8 @@ def briefing_values(
     """The briefing's fields, in the advocate's language, from ``phrases.toml``.
 
     ``*_default`` marks a rule that was not yet discussed (the policy default applies),
-    which the advocate is told. A call-back rule without its own delay or attempts uses
-    the agency's limits, as the call-back scheduler does.
+    which the advocate is told. The call-back's delay and attempts are the bounded ones
+    (``effective_drop_rule``), the same the call-back plan uses.
     """
     say = _phrase_book(language, base)
     voicemail_rule = say("voicemail", voicemail.kind.value,
@@ -263,8 +263,8 @@ def briefing_values(
     if drop.kind is DropProtocolKind.WAIT:
         drop_rule = say("drop", "wait")
     else:
-        delay = drop.callback_delay_min or limits.default_delay_min
-        attempts = drop.callback_attempts or limits.max_attempts
+        bounded = effective_drop_rule(drop, limits)
+        delay, attempts = bounded.callback_delay_min, bounded.callback_attempts
         key = "callback_once" if attempts == 1 else "callback"
         drop_rule = say("drop", key, delay=str(delay), attempts=str(attempts))
     if voicemail_default:

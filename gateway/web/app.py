@@ -7,11 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway.callbacks.scheduler import CallbackScheduler
 from gateway.settings import Settings
 from gateway.web import errors
 from gateway.web.callbacks import router as callbacks_router
-from gateway.web.calls import CallBook
 from gateway.web.calls import router as calls_router
 from gateway.web.participants import router as people_router
 from gateway.wiring import AppContext, build_context
@@ -20,19 +18,17 @@ from gateway.wiring import AppContext, build_context
 def create_app(context: AppContext | None = None, settings: Settings | None = None,
                *, run_scheduler: bool = True) -> FastAPI:
     ctx = context or build_context(settings)
-    ctx.call_book = CallBook()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        """Call-backs run while the app runs; their jobs persist in the database."""
-        scheduler = CallbackScheduler(ctx.db.engine)
-        scheduler.start(paused=not run_scheduler)
-        ctx.scheduler = scheduler
+        """Scheduled work (call-backs, retention) runs while the app runs."""
+        if run_scheduler:
+            ctx.start_jobs()
         try:
             yield
         finally:
-            scheduler.shutdown()
-            ctx.scheduler = None
+            await ctx.call_book.settle(timeout=5.0)
+            ctx.scheduler.shutdown()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from gateway.callbacks import service as callbacks
 from gateway.calls import records
+from gateway.domain.preferences import Role
 from gateway.web.deps import Context, User
 
 router = APIRouter(prefix="/api")
@@ -17,19 +17,19 @@ router = APIRouter(prefix="/api")
 def pending_callbacks(ctx: Context, user: User) -> list[dict[str, Any]]:
     """Advocates see their own pending call-backs in advance; admins see all."""
     facts, role = user
-    return callbacks.list_callbacks(
-        ctx, advocate_id=None if role == "admin" else facts.advocate_id)
+    return ctx.callbacks().list(
+        advocate_id=None if role is Role.ADMIN else facts.advocate_id)
 
 
 @router.delete("/callbacks/{callback_id}", status_code=status.HTTP_204_NO_CONTENT)
 def cancel_callback(callback_id: str, ctx: Context, user: User) -> Response:
     facts, role = user
-    callbacks.cancel_callback(ctx, callback_id=callback_id, actor=facts.advocate_id,
-                              advocate_id=None if role == "admin" else facts.advocate_id)
+    ctx.callbacks().cancel(callback_id=callback_id, actor=facts.advocate_id,
+                           advocate_id=None if role is Role.ADMIN else facts.advocate_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/call-records")
 def call_records(ctx: Context, _user: User, participant_id: str | None = None
                  ) -> list[dict[str, Any]]:
-    return records.list_records(ctx, participant_id=participant_id)
+    return records.list_records(ctx.db, participant_id=participant_id)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway.domain.preferences import AdvocateFacts
+from gateway.domain.preferences import AdvocateFacts, Role
 from gateway.errors import Forbidden, Unauthorized
 from gateway.people import service as people
 from gateway.people.records import advocate_facts
@@ -27,7 +27,7 @@ Context = Annotated[AppContext, Depends(get_context)]
 def current_user(
     ctx: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> tuple[AdvocateFacts, str]:
+) -> tuple[AdvocateFacts, Role]:
     """The signed-in advocate (or admin) and their role, from an API token."""
     if credentials is None or not credentials.credentials:
         raise Unauthorized("sign in: send 'Authorization: Bearer <API token>'")
@@ -35,15 +35,15 @@ def current_user(
         row = people.advocate_for_token(session, credentials.credentials)
         if row is None:
             raise Unauthorized("unknown or revoked API token")
-        return advocate_facts(row), row.role
+        return advocate_facts(row), Role(row.role)
 
 
-User = Annotated[tuple[AdvocateFacts, str], Depends(current_user)]
+User = Annotated[tuple[AdvocateFacts, Role], Depends(current_user)]
 
 
 def require_admin(user: User) -> AdvocateFacts:
     facts, role = user
-    if role != "admin":
+    if role is not Role.ADMIN:
         raise Forbidden("only an admin may do this")
     return facts
 

@@ -27,9 +27,7 @@ class Changed(BaseModel):
 def create_participant(body: NewParticipant, ctx: Context, admin: Admin) -> Created:
     with ctx.db.unit_of_work() as session:
         new_id = people.create_participant(
-            session, keys=ctx.keys, policy=ctx.policy, actor=admin.advocate_id,
-            data=body.model_dump(exclude_unset=True),
-        )
+            session, keys=ctx.keys, policy=ctx.policy, actor=admin.advocate_id, fields=body)
     return Created(id=new_id)
 
 
@@ -51,15 +49,15 @@ def update_participant(participant_id: str, body: ParticipantFields, ctx: Contex
     with ctx.db.unit_of_work() as session:
         changed = people.update_participant(
             session, keys=ctx.keys, policy=ctx.policy, actor=admin.advocate_id,
-            participant_id=participant_id, data=body.model_dump(exclude_unset=True),
-        )
+            participant_id=participant_id, fields=body, callbacks=ctx.callbacks())
     return Changed(id=participant_id, changed=changed)
 
 
 @router.delete("/participants/{participant_id}", status_code=status.HTTP_204_NO_CONTENT)
 def erase_participant(participant_id: str, ctx: Context, admin: Admin) -> Response:
     with ctx.db.unit_of_work() as session:
-        people.erase_participant(session, actor=admin.advocate_id, participant_id=participant_id)
+        people.erase_participant(session, actor=admin.advocate_id, participant_id=participant_id,
+                                 callbacks=ctx.callbacks())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -67,7 +65,7 @@ def erase_participant(participant_id: str, ctx: Context, admin: Admin) -> Respon
 def create_advocate(body: NewAdvocate, ctx: Context, admin: Admin) -> Created:
     with ctx.db.unit_of_work() as session:
         new_id = people.create_advocate(session, keys=ctx.keys, policy=ctx.policy,
-                                        actor=admin.advocate_id, data=body.model_dump())
+                                        actor=admin.advocate_id, fields=body)
     return Created(id=new_id)
 
 

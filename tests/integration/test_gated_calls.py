@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,9 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.callbacks import service as callbacks
 from gateway.callbacks.planning import CallbackPlan
-from gateway.calls import gate
 from gateway.calls.models import Outcome
 from gateway.domain.windows import DAYS
 from gateway.lab.scenario import Answer, RingNoAnswer
@@ -28,7 +27,7 @@ from gateway.wiring import AppContext
 from tests.integration.cli_helpers import safedial
 from tests.integration.conftest import FarEndFactory, Pbx
 from tests.support.numbers import ADVOCATE, MASKED, PARTICIPANT, leaked
-from tests.support.world import POLICY, participant_data
+from tests.support.world import POLICY, changes, new_advocate, new_participant
 
 ZONE = "America/Toronto"
 #: The advocate hears a spoken briefing before the participant is dialled.
@@ -43,7 +42,7 @@ def never_now() -> list[str]:
 
 
 @pytest.fixture
-def world(pbx: Pbx, tmp_path: Path) -> AppContext:
+def world(pbx: Pbx, tmp_path: Path) -> Iterator[AppContext]:
     env = {**pbx.env,
            "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'safedial.db'}",
            "SAFEDIAL_KEY_FILE": str(tmp_path / "keys.json")}
@@ -51,17 +50,18 @@ def world(pbx: Pbx, tmp_path: Path) -> AppContext:
     init_key_file(settings.key_file)
     ctx = AppContext(settings=settings, db=Database(settings.database_url), policy=POLICY)
     ctx.env = env  # type: ignore[attr-defined]
-    return ctx
+    yield ctx
+    ctx.close()
 
 
 def add_people(ctx: AppContext, **participant: object) -> tuple[str, str]:
     with ctx.db.unit_of_work() as session:
         participant_id = people.create_participant(
             session, keys=ctx.keys, policy=ctx.policy, actor="test",
-            data=participant_data(timezone=ZONE, **participant))
+            fields=new_participant(timezone=ZONE, **participant))
         advocate_id = people.create_advocate(
             session, keys=ctx.keys, policy=ctx.policy, actor="test",
-            data={"name": "Sam", "phone": ADVOCATE, "role": "admin"})
+            fields=new_advocate(phone=ADVOCATE, role="admin"))
     return participant_id, advocate_id
 
 
@@ -150,19 +150,21 @@ async def test_a_pause_recorded_while_the_advocate_answers_stops_the_participant
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=ALWAYS)
     inside = datetime.now(UTC)
-    prepared = gate.prepare_call(world, participant_id=participant_id,
-                                 advocate_id=advocate_id, actor="test")
-    assert prepared.decision.allowed
+    gate = world.gate()
+    prepared = gate.prepare(participant_id=participant_id, advocate_id=advocate_id,
+                            actor="test")
     # While the advocate's phone rings, an admin records a pause.
     with world.db.unit_of_work() as session:
         people.update_participant(session, keys=world.keys, policy=world.policy, actor="admin",
                                   participant_id=participant_id,
-                                  data={"pause_until": (inside + timedelta(days=5)).date()})
+                                  fields=changes({"pause_until": (inside + timedelta(days=5))
+                                                  .date()}),
+                                  callbacks=world.callbacks())
     phone = far_end({ADVOCATE: Answer(hold_ms=3000), PARTICIPANT: Answer()})
     async with world.call_control() as control:
         report = await asyncio.wait_for(
-            gate.run_call(world, prepared, control=control, participant_id=participant_id,
-                          advocate_id=advocate_id, actor="test"), timeout=30)
+            gate.run(prepared, control=control, participant_id=participant_id,
+                     advocate_id=advocate_id, actor="test"), timeout=30)
     phone.stop()
 
     assert report.outcome is Outcome.REFUSED
@@ -173,9 +175,9 @@ async def test_a_pause_recorded_while_the_advocate_answers_stops_the_participant
 def pending_callback(ctx: AppContext, participant_id: str, advocate_id: str,
                      run_at: datetime) -> str:
     plan = CallbackPlan(attempt=1, max_attempts=3, not_before=run_at, run_at=run_at)
-    return callbacks.create_callback(ctx, plan=plan, participant_id=participant_id,
-                                     advocate_id=advocate_id, origin_call_id=str(uuid.uuid4()),
-                                     now=run_at)
+    return ctx.callbacks().create(plan=plan, participant_id=participant_id,
+                                  advocate_id=advocate_id, origin_call_id=str(uuid.uuid4()),
+                                  now=run_at)
 
 
 async def test_an_advocate_who_misses_the_call_back_means_nothing_reaches_the_participant(
@@ -184,31 +186,54 @@ async def test_an_advocate_who_misses_the_call_back_means_nothing_reaches_the_pa
     participant_id, advocate_id = add_people(world, windows=ALWAYS, on_drop="callback")
     callback_id = pending_callback(world, participant_id, advocate_id, datetime.now(UTC))
     phone = far_end({ADVOCATE: RingNoAnswer(), PARTICIPANT: Answer()})
-    status = await asyncio.wait_for(callbacks.run_callback(world, callback_id), timeout=60)
+    status = await asyncio.wait_for(world.callback_runner().run(callback_id), timeout=60)
     phone.stop()
 
     assert status == "missed"
     assert [m.request_user for m in phone.dialogs().received_invites()] == [ADVOCATE]
-    (missed,) = callbacks.list_callbacks(world, pending_only=False)
+    (missed,) = world.callbacks().list(pending_only=False)
     assert missed["last_outcome"] == "advocate-no-answer"
+
+
+def closed_now_open_in_three_hours() -> tuple[list[str], datetime]:
+    """A one-hour window starting three hours from now (participant's zone), and its start."""
+    start = (datetime.now(ZoneInfo(ZONE)) + timedelta(hours=3)).replace(minute=0, second=0,
+                                                                         microsecond=0)
+    return [f"{DAYS[start.weekday()]} {start:%H}:00-{start.hour + 1:02d}:00"], start
 
 
 async def test_a_call_back_due_outside_the_window_waits_for_the_window(
     world: AppContext, far_end: FarEndFactory
 ) -> None:
-    participant_id, advocate_id = add_people(world, windows=never_now(), on_drop="callback")
+    windows, opens = closed_now_open_in_three_hours()
+    participant_id, advocate_id = add_people(world, windows=windows, on_drop="callback")
     now = datetime.now(UTC)
     callback_id = pending_callback(world, participant_id, advocate_id, now)
     phone = far_end({})
-    status = await callbacks.run_callback(world, callback_id, now=now)
+    status = await world.callback_runner().run(callback_id, now=now)
     phone.stop()
 
     assert status == "pending"
     assert phone.dialogs().messages == [], "nothing rings outside the window"
-    (waiting,) = callbacks.list_callbacks(world)
-    run_at = datetime.fromisoformat(waiting["run_at"]).astimezone(ZoneInfo(ZONE))
-    assert run_at > now
-    assert (run_at.hour, run_at.minute) == (10, 0), "the window's start, in the participant's zone"
+    (waiting,) = world.callbacks().list()
+    assert datetime.fromisoformat(waiting["run_at"]) == opens, "the window's start"
+    assert world.scheduler.next_run(callback_id) == opens
+
+
+async def test_a_call_back_that_cannot_happen_within_its_bounds_expires_and_rings_nobody(
+    world: AppContext, far_end: FarEndFactory
+) -> None:
+    participant_id, advocate_id = add_people(world, windows=never_now(), on_drop="callback")
+    now = datetime.now(UTC)  # the next window is three days away; the policy allows one
+    callback_id = pending_callback(world, participant_id, advocate_id, now)
+    phone = far_end({})
+    status = await world.callback_runner().run(callback_id, now=now)
+    phone.stop()
+
+    assert status == "expired"
+    assert phone.dialogs().messages == []
+    (expired,) = world.callbacks().list(pending_only=False)
+    assert expired["status"] == "expired"
 
 
 async def test_changing_preferences_cancels_pending_call_backs(
@@ -218,9 +243,11 @@ async def test_changing_preferences_cancels_pending_call_backs(
     callback_id = pending_callback(world, participant_id, advocate_id, datetime.now(UTC))
     with world.db.unit_of_work() as session:
         people.update_participant(session, keys=world.keys, policy=world.policy, actor="admin",
-                                  participant_id=participant_id, data={"on_drop": "wait"})
+                                  participant_id=participant_id,
+                                  fields=changes({"on_drop": "wait"}),
+                                  callbacks=world.callbacks())
     phone = far_end({})
-    status = await callbacks.run_callback(world, callback_id)
+    status = await world.callback_runner().run(callback_id)
     phone.stop()
 
     assert status == "cancelled"

@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.callbacks import service as callbacks
-from gateway.callbacks.scheduler import CallbackScheduler
-from gateway.calls import gate, records
+from gateway.calls import records
 from gateway.calls.models import CallReport, Outcome
 from gateway.pbx.process import Asterisk, render
 from gateway.people import service as people
@@ -30,7 +28,7 @@ from gateway.wiring import AppContext
 from tests.integration.conftest import free_port, free_udp_pair
 from tests.support.farend_pbx import FarEndPbx
 from tests.support.numbers import ADVOCATE, AGENCY, GATEWAY, MASKED
-from tests.support.world import POLICY, participant_data
+from tests.support.world import POLICY, new_advocate, new_participant
 
 FAR_END_HOST = "127.0.0.3"
 MACHINE = "+12025550131"
@@ -88,32 +86,30 @@ def world(lab: VoicemailLab, tmp_path: Path) -> Iterator[AppContext]:
     settings = load_settings(env)
     init_key_file(settings.key_file)
     ctx = AppContext(settings=settings, db=Database(settings.database_url), policy=POLICY)
-    ctx.scheduler = CallbackScheduler(ctx.db.engine)
-    ctx.scheduler.start(paused=True)
     lab.far_end.clear_recordings()
     yield ctx
-    ctx.scheduler.shutdown()
+    ctx.close()
 
 
 def add(ctx: AppContext, phone: str, **preferences: object) -> tuple[str, str]:
     with ctx.db.unit_of_work() as session:
         participant_id = people.create_participant(
             session, keys=ctx.keys, policy=ctx.policy, actor="test",
-            data=participant_data(phone=phone, windows=["mon-sun 00:00-24:00"], **preferences))
+            fields=new_participant(phone=phone, windows=["mon-sun 00:00-24:00"], **preferences))
         advocate_id = people.create_advocate(
             session, keys=ctx.keys, policy=ctx.policy, actor="test",
-            data={"name": "Sam", "phone": ADVOCATE})
+            fields=new_advocate(phone=ADVOCATE))
     return participant_id, advocate_id
 
 
 async def call(ctx: AppContext, participant_id: str, advocate_id: str) -> CallReport:
-    prepared = gate.prepare_call(ctx, participant_id=participant_id, advocate_id=advocate_id,
-                                 actor="test")
-    assert prepared.decision.allowed, prepared.decision.reasons
+    gate = ctx.gate()
+    prepared = gate.prepare(participant_id=participant_id, advocate_id=advocate_id,
+                            actor="test")
     async with ctx.call_control() as control:
         return await asyncio.wait_for(
-            gate.run_call(ctx, prepared, control=control, participant_id=participant_id,
-                          advocate_id=advocate_id, actor="test"), timeout=90)
+            gate.run(prepared, control=control, participant_id=participant_id,
+                     advocate_id=advocate_id, actor="test"), timeout=90)
 
 
 def loud_and_long(path: Path, seconds: float) -> bool:
@@ -132,7 +128,7 @@ async def test_a_machine_with_voicemail_none_is_hung_up_on_silently(
         assert not loud_and_long(recording, 0.5), "nothing may be left on the machine"
     (heard,) = lab.far_end.recordings_of("advocate")
     assert loud_and_long(heard, 3), "the advocate was briefed and told what happened"
-    assert callbacks.list_callbacks(world, pending_only=False) == [], "next action: nothing"
+    assert world.callbacks().list(pending_only=False) == [], "next action: nothing"
 
 
 async def test_a_machine_with_the_generic_rule_gets_the_message_after_the_greeting(
@@ -144,7 +140,7 @@ async def test_a_machine_with_the_generic_rule_gets_the_message_after_the_greeti
     assert report.outcome is Outcome.VOICEMAIL_LEFT
     (message,) = lab.far_end.recordings_of("machine")
     assert loud_and_long(message, 3), "the message is on the machine, loud and long enough"
-    assert records.list_records(world, participant_id=participant_id)[-1]["voicemail_rule"] == \
+    assert records.list_records(world.db, participant_id=participant_id)[-1]["voicemail_rule"] == \
         "generic"
 
 
@@ -159,7 +155,7 @@ async def test_a_person_is_bridged_to_the_briefed_advocate(
     assert lab.far_end.recordings_of("machine") == []
     (heard,) = lab.far_end.recordings_of("advocate")
     assert loud_and_long(heard, 5), "the briefing, then the bridged call"
-    assert callbacks.list_callbacks(world, pending_only=False) == [], "next action: nothing"
+    assert world.callbacks().list(pending_only=False) == [], "next action: nothing"
 
 
 async def test_a_drop_with_callback_agreed_schedules_one_call_back_inside_the_window(
@@ -171,12 +167,12 @@ async def test_a_drop_with_callback_agreed_schedules_one_call_back_inside_the_wi
     report = await call(world, participant_id, advocate_id)
 
     assert report.outcome is Outcome.DROPPED
-    (pending,) = callbacks.list_callbacks(world, advocate_id=advocate_id)
+    (pending,) = world.callbacks().list(advocate_id=advocate_id)
     run_at = datetime.fromisoformat(pending["run_at"])
     assert (run_at - before).total_seconds() >= 10 * 60
     assert pending["attempt"] == 1 and pending["max_attempts"] == 2
     assert world.scheduler.next_run(pending["id"]) == run_at
-    assert records.list_records(world, participant_id=participant_id)[-1]["next_action"] == \
+    assert records.list_records(world.db, participant_id=participant_id)[-1]["next_action"] == \
         "callback-scheduled"
 
 
@@ -187,6 +183,7 @@ async def test_a_drop_with_wait_agreed_schedules_nothing(
     report = await call(world, participant_id, advocate_id)
 
     assert report.outcome is Outcome.DROPPED
-    assert callbacks.list_callbacks(world, pending_only=False) == []
+    assert world.callbacks().list(pending_only=False) == []
     assert world.scheduler.job_ids() == []
-    assert records.list_records(world, participant_id=participant_id)[-1]["next_action"] == "wait"
+    (record,) = records.list_records(world.db, participant_id=participant_id)
+    assert record["next_action"] == "wait"

@@ -7,6 +7,7 @@ from typing import Any
 
 from gateway.domain.policy import AgencyPolicy
 from gateway.people import service as people
+from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields, parse_input
 from gateway.settings import load_settings
 from gateway.storage.db import Database
 from gateway.storage.keyring import init_key_file
@@ -47,13 +48,27 @@ def participant_data(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+def new_participant(**overrides: Any) -> NewParticipant:
+    """A participant record as the CLI and the API validate it."""
+    return parse_input(NewParticipant, participant_data(**overrides))
+
+
+def changes(data: dict[str, Any]) -> ParticipantFields:
+    """A validated update of the given fields only."""
+    return parse_input(ParticipantFields, data)
+
+
+def new_advocate(**data: Any) -> NewAdvocate:
+    return parse_input(NewAdvocate, {"name": "Sam", **data})
+
+
 def add_participant(ctx: AppContext, **overrides: Any) -> str:
     with ctx.db.unit_of_work() as session:
         return people.create_participant(session, keys=ctx.keys, policy=ctx.policy,
-                                         actor="test", data=participant_data(**overrides))
+                                         actor="test", fields=new_participant(**overrides))
 
 
 def add_advocate(ctx: AppContext, role: str = "advocate", phone: str = ADVOCATE) -> str:
     with ctx.db.unit_of_work() as session:
         return people.create_advocate(session, keys=ctx.keys, policy=ctx.policy, actor="test",
-                                      data={"name": "Sam", "phone": phone, "role": role})
+                                      fields=new_advocate(phone=phone, role=role))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from gateway.callbacks import service as callbacks
 from gateway.callbacks.planning import CallbackPlan
 from gateway.calls import records
+from gateway.calls.models import CallKind
 from gateway.people import service as people
 from gateway.web.app import create_app
 from tests.support.numbers import PARTICIPANT, number_forms
@@ -23,12 +23,13 @@ def test_retention_deletes_call_records_older_than_the_policy_days(tmp_path: Pat
     advocate_id = add_advocate(world)
     now = datetime.now(UTC)
     for age_days, call_id in ((400, "old-call"), (1, "new-call")):
-        records.record_refusal(world, call_id=call_id, participant_id=participant_id,
-                               advocate_id=advocate_id, kind="call",
+        records.record_refusal(world.db, call_id=call_id, participant_id=participant_id,
+                               advocate_id=advocate_id, kind=CallKind.CALL,
                                at=now - timedelta(days=age_days))
 
-    assert records.purge_records(world, now=now) == 1
-    kept = records.list_records(world)
+    assert records.purge_records(world.db, retention_days=world.policy.retention_days,
+                                 now=now) == 1
+    kept = records.list_records(world.db)
     assert [record["call_id"] for record in kept] == ["new-call"]
     assert not any(form in json.dumps(kept) for form in number_forms(PARTICIPANT))
 
@@ -42,8 +43,8 @@ def test_advocates_see_their_pending_call_backs_and_can_cancel_them(tmp_path: Pa
     due = datetime.now(UTC) + timedelta(days=1)
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(world, run_scheduler=False)) as client:
-        callback_id = callbacks.create_callback(
-            world, plan=CallbackPlan(1, 2, due, due), participant_id=participant_id,
+        callback_id = world.callbacks().create(
+            plan=CallbackPlan(1, 2, due, due), participant_id=participant_id,
             advocate_id=advocate_id, origin_call_id="origin", now=datetime.now(UTC))
         pending = client.get("/api/callbacks", headers=headers).json()
         assert [item["id"] for item in pending] == [callback_id]
@@ -52,6 +53,7 @@ def test_advocates_see_their_pending_call_backs_and_can_cancel_them(tmp_path: Pa
         assert client.delete(f"/api/callbacks/{callback_id}", headers=headers).status_code == 204
         assert client.get("/api/callbacks", headers=headers).json() == []
         assert world.scheduler.next_run(callback_id) is None
+    world.close()
 
 
 async def test_a_call_back_that_cannot_reach_the_pbx_is_marked_failed_not_left_running(
@@ -62,16 +64,20 @@ async def test_a_call_back_that_cannot_reach_the_pbx_is_marked_failed_not_left_r
     advocate_id = add_advocate(world)
     world.verify_pbx_safe = lambda: None  # type: ignore[method-assign]
     now = datetime.now(UTC)
-    callback_id = callbacks.create_callback(
-        world, plan=CallbackPlan(1, 2, now, now), participant_id=participant_id,
+    callback_id = world.callbacks().create(
+        plan=CallbackPlan(1, 2, now, now), participant_id=participant_id,
         advocate_id=advocate_id, origin_call_id="origin", now=now)
 
-    status = await callbacks.run_callback(world, callback_id)
+    status = await world.callback_runner().run(callback_id)
 
     assert status == "failed"
-    (failed,) = callbacks.list_callbacks(world, pending_only=False)
+    (failed,) = world.callbacks().list(pending_only=False)
     assert failed["last_outcome"] == "pbx-unavailable"
+    (record,) = records.list_records(world.db)
+    assert (record["kind"], record["outcome"]) == ("callback", "failed"), \
+        "the call that could not be placed has its call record"
     calls_audio = world.settings.runtime_dir / "sounds" / "calls"
     assert calls_audio.is_dir(), "the call's audio was prepared"
     assert not list(calls_audio.glob("*")), \
         "the call's audio (the alias in speech) is removed even when the PBX is down"
+    world.close()

@@ -18,7 +18,13 @@ from gateway.storage.keyring import DecryptionError, KeyRing, init_key_file
 from gateway.storage.tables import Base
 from gateway.wiring import AppContext
 from tests.support.numbers import ADVOCATE, PARTICIPANT, number_forms
-from tests.support.world import add_advocate, add_participant, make_world, participant_data
+from tests.support.world import (
+    add_advocate,
+    add_participant,
+    changes,
+    make_world,
+    new_participant,
+)
 
 CODE_WORD = "bluebird"
 
@@ -89,7 +95,8 @@ def test_a_wrong_key_fails_loudly(world: AppContext, tmp_path: Path) -> None:
 def test_erase_leaves_no_trace_but_the_audit_entry(world: AppContext) -> None:
     participant_id = add_participant(world, alias="Unique-Alias-7")
     with world.db.unit_of_work() as session:
-        people.erase_participant(session, actor="test", participant_id=participant_id)
+        people.erase_participant(session, actor="test", participant_id=participant_id,
+                                 callbacks=world.callbacks())
 
     with world.db.unit_of_work() as session:
         with pytest.raises(NotFound):
@@ -129,7 +136,7 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(
         before = audit.records(session)
     with pytest.raises(BadInput, match=message), world.db.unit_of_work() as session:
         people.create_participant(session, keys=world.keys, policy=world.policy, actor="test",
-                                  data=participant_data(**{field: value}))
+                                  fields=new_participant(**{field: value}))
 
     with world.db.unit_of_work() as session:
         assert people.list_participants(session, policy=world.policy) == []
@@ -139,7 +146,7 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(
 def test_error_messages_never_repeat_the_number(world: AppContext) -> None:
     with pytest.raises(BadInput) as refused, world.db.unit_of_work() as session:
         people.create_participant(session, keys=world.keys, policy=world.policy, actor="test",
-                                  data=participant_data(phone="+1 202 555 01"))
+                                  fields=new_participant(phone="+1 202 555 01"))
     assert "555" not in str(refused.value)
 
 
@@ -148,7 +155,8 @@ def test_every_change_is_audited_by_field_name_only(world: AppContext) -> None:
     with world.db.unit_of_work() as session:
         people.update_participant(session, keys=world.keys, policy=world.policy, actor="admin-1",
                                   participant_id=participant_id,
-                                  data={"code_word": "sparrow", "caller_id": "masked"})
+                                  fields=changes({"code_word": "sparrow", "caller_id": "masked"}),
+                                  callbacks=world.callbacks())
     with world.db.unit_of_work() as session:
         last = audit.records(session, participant=participant_id)[-1]
     assert last.actor == "admin-1"
@@ -180,8 +188,9 @@ def test_call_back_options_without_the_callback_protocol_are_refused(
 ) -> None:
     with pytest.raises(BadInput, match="on-drop callback"), world.db.unit_of_work() as session:
         people.create_participant(session, keys=world.keys, policy=world.policy, actor="test",
-                                  data=participant_data(**{option: 5}))
+                                  fields=new_participant(**{option: 5}))
     participant_id = add_participant(world)
     with pytest.raises(BadInput, match="on-drop callback"), world.db.unit_of_work() as session:
         people.update_participant(session, keys=world.keys, policy=world.policy, actor="test",
-                                  participant_id=participant_id, data={option: 5})
+                                  participant_id=participant_id, fields=changes({option: 5}),
+                                  callbacks=world.callbacks())

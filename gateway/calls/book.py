@@ -1,0 +1,63 @@
+"""Calls this process placed, by id: their state while ringing and how they ended.
+
+A call the API accepted (202) is run as a background task; whatever happens
+to that task, its state ends as ``ended`` with an outcome, so no call is left
+showing ``ringing-advocate`` forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from gateway.calls.models import CallReport, Outcome
+from gateway.errors import SafeDialError
+
+log = logging.getLogger(__name__)
+
+RINGING_ADVOCATE = "ringing-advocate"
+ENDED = "ended"
+#: The reason given when a call failed on something that is not a SafeDial error (a bug).
+INTERNAL_ERROR = "internal-error"
+
+
+class CallBook:
+    """Live call states of this process; read by ``GET /api/calls/{id}``."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, dict[str, Any]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def get(self, call_id: str) -> dict[str, Any] | None:
+        state = self._states.get(call_id)
+        return dict(state) if state is not None else None
+
+    def run(self, call_id: str, call: Callable[[], Awaitable[CallReport]]) -> None:
+        """Run ``call`` in the background and keep its state until it ends, however it ends."""
+        self._states[call_id] = {"call_id": call_id, "state": RINGING_ADVOCATE}
+        task = asyncio.create_task(self._follow(call_id, call))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _follow(self, call_id: str, call: Callable[[], Awaitable[CallReport]]) -> None:
+        try:
+            report = await call()
+        except SafeDialError as exc:
+            self._failed(call_id, exc.error_id)
+        except Exception as exc:  # a bug must still end the call's state, never leave it ringing
+            # Only the type: a message could quote a value, and values can be numbers.
+            log.error("call %s failed unexpectedly: %s", call_id, type(exc).__name__)
+            self._failed(call_id, INTERNAL_ERROR)
+        else:
+            self._states[call_id] = {"state": ENDED, **report.as_dict()}
+
+    def _failed(self, call_id: str, reason: str) -> None:
+        self._states[call_id] = {"call_id": call_id, "state": ENDED,
+                                 "outcome": Outcome.FAILED.value, "reason": reason}
+
+    async def settle(self, timeout: float) -> None:
+        """At shutdown, give calls still running up to ``timeout`` seconds to end."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)

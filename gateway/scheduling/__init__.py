@@ -1,0 +1,1 @@
+"""One scheduler per process; each feature registers its own jobs with it."""
