@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.pbx.process import render
 from gateway.people import service as people
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
@@ -109,3 +111,30 @@ def test_a_call_outside_the_window_is_refused_with_reasons_and_next_safe_time(
     details = refused.json()["details"]
     assert details["allowed"] is False
     assert [reason["code"] for reason in details["reasons"]] == ["no-window"]
+
+
+def test_an_unsafe_live_config_found_after_202_ends_the_call_failed_with_a_record(
+    world: AppContext,
+) -> None:
+    """Nothing is dialled, and the call does not stay ``ringing-advocate`` forever."""
+    render(world.settings, world.policy)
+    with (world.settings.runtime_dir / "etc" / "pjsip.conf").open("a") as config:
+        config.write("\n[leaky]\ntype=endpoint\nsend_pai=yes\ntrust_id_outbound=yes\n")
+    admin = token_for(world, "admin")
+    with TestClient(create_app(world, run_scheduler=False)) as client:
+        participant_id = client.post("/api/participants", headers=admin, json=participant_data(
+            windows=["mon-sun 00:00-24:00"])).json()["id"]
+        accepted = client.post("/api/calls", json={"participant_id": participant_id},
+                               headers=admin)
+        assert accepted.status_code == 202
+        call_id = accepted.json()["call_id"]
+        deadline = time.monotonic() + world.settings.ring_timeout_s
+        state = client.get(f"/api/calls/{call_id}", headers=admin).json()
+        while state["state"] != "ended" and time.monotonic() < deadline:
+            time.sleep(0.1)
+            state = client.get(f"/api/calls/{call_id}", headers=admin).json()
+        records = client.get("/api/call-records", headers=admin).json()
+
+    assert state == {"call_id": call_id, "state": "ended", "outcome": "failed",
+                     "reason": "pbx-config-unsafe"}
+    assert [(r["call_id"], r["outcome"]) for r in records] == [(call_id, "failed")]
