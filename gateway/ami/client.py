@@ -133,6 +133,8 @@ class AmiCallControl:
         log.info("AMI connected")
 
     def close(self) -> None:
+        for task in self._background:  # a decision still on its way is not sent
+            task.cancel()
         if self._manager is not None:
             self._manager.connection_lost = lambda _exc: None  # no reconnect after close
             self._manager.close()
