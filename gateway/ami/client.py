@@ -4,8 +4,9 @@ panoramisk is kept behind this class. Its behaviours that matter here:
 - it logs raw messages (numbers!) at debug level, so it gets a logger of its
   own that is switched off; this module logs only call ids and outcomes;
 - after a reconnect it re-sends actions that got no answer, which could place
-  a call twice, so ``Originate`` is in its forgettable actions and a pending
-  call fails with ``PbxUnavailable`` when the connection drops;
+  a call twice (or, for a late ``Redirect``, pull a channel out of its Dial),
+  so ``Originate``, ``Setvar`` and ``Redirect`` are in its forgettable actions
+  and a pending call fails with ``PbxUnavailable`` when the connection drops;
 - a reply whose ActionID matches a pending action goes to that action: the
   async Originate's future resolves with the OriginateResponse event.
 Every wait has a timeout.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -29,6 +31,10 @@ from gateway.pbx import dialvars
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5.0
+#: How long the second decision may take, and Asterisk to answer each action
+#: that hands it to the dialplan.
+DECISION_TIMEOUT_S = 5.0
+ACTION_TIMEOUT_S = 5.0
 #: Beyond ringing both phones, how long a call may last before the wait gives up.
 DEFAULT_MAX_CALL_S = 4 * 3600.0
 
@@ -68,6 +74,11 @@ def _variables(request: DialRequest, call_id: str) -> list[str]:
     return [f"{name}={value}" for name, value in values.items()]
 
 
+def _redacted(text: str) -> str:
+    """An Asterisk message fit for the log: digit runs (a number?) removed."""
+    return re.sub(r"[0-9]{3,}", "...", text)[:120]
+
+
 class AmiCallControl:
     """Places calls through Asterisk over AMI; one instance per connection."""
 
@@ -97,7 +108,7 @@ class AmiCallControl:
             loop=loop,
             log=_silent_logger(),
             events="call,user",
-            forgetable_actions=("ping", "login", "originate"),
+            forgetable_actions=("ping", "login", "originate", "setvar", "redirect"),
             reconnect_timeout=1,
             ping_delay=10,
             on_connect=lambda _m: None,
@@ -122,6 +133,8 @@ class AmiCallControl:
         log.info("AMI connected")
 
     def close(self) -> None:
+        for task in self._background:  # a decision still on its way is not sent
+            task.cancel()
         if self._manager is not None:
             self._manager.connection_lost = lambda _exc: None  # no reconnect after close
             self._manager.close()
@@ -155,22 +168,60 @@ class AmiCallControl:
         self._wake(tracker.call_id)
 
     async def _confirm(self, call_id: str, channel: str) -> None:
-        """Decide again now that the advocate answered; tell the dialplan yes or no."""
-        confirm = self._confirms.get(call_id)
-        try:
-            go = True if confirm is None else await asyncio.wait_for(confirm(), timeout=5.0)
-        except Exception:  # fail closed: any error in the second decision means no
-            log.exception("call %s: second decision failed; not dialling", call_id)
-            go = False
+        """Decide again now that the advocate answered; hand the answer to the dialplan.
+
+        ``Setvar SAFEDIAL_GO``, then ``Redirect`` of the waiting channel to the
+        ``decided`` extension, which ends the dialplan's wait at once and
+        re-checks the variable: only "yes" dials. "no" travels the same way, so
+        the advocate is not left waiting. When either action fails the dialplan
+        refuses once its wait runs out; nothing here can make it dial.
+        """
+        go = await self._second_decision(call_id)
         log.info("call %s: second decision: %s", call_id, "dial" if go else "refuse")
-        if self._manager is None:
-            return
-        self._manager.send_action({
+        setvar = {
             "Action": "Setvar",
             "Channel": channel,
             "Variable": dialvars.VAR_GO,
             "Value": "yes" if go else "no",
+        }
+        if not await self._send(call_id, setvar):
+            return
+        await self._send(call_id, {
+            "Action": "Redirect",
+            "Channel": channel,
+            "Context": dialvars.CALL_CONTEXT,
+            "Exten": dialvars.DECIDED_EXTENSION,
+            "Priority": dialvars.DECIDED_PRIORITY,
         })
+
+    async def _second_decision(self, call_id: str) -> bool:
+        confirm = self._confirms.get(call_id)
+        if confirm is None:
+            return True
+        try:
+            return await asyncio.wait_for(confirm(), timeout=DECISION_TIMEOUT_S)
+        except Exception:  # fail closed: any error in the second decision means no
+            log.exception("call %s: second decision failed; not dialling", call_id)
+            return False
+
+    async def _send(self, call_id: str, action: dict[str, str]) -> bool:
+        """Send one action; False (logged, never raised) unless Asterisk says Success."""
+        name = action["Action"]
+        if self._manager is None:
+            log.warning("call %s: not connected; %s not sent, the dialplan refuses", call_id, name)
+            return False
+        try:
+            reply = await asyncio.wait_for(self._manager.send_action(action), ACTION_TIMEOUT_S)
+        except Exception as exc:  # a time-out, or the connection gone mid-action
+            log.warning("call %s: %s got no answer (%s); the dialplan refuses",
+                        call_id, name, type(exc).__name__)
+            return False
+        first = reply[0] if isinstance(reply, list) else reply
+        if not first.success:
+            log.warning("call %s: Asterisk refused %s (%s); the dialplan refuses",
+                        call_id, name, _redacted(first.get("Message", "no reason given")))
+            return False
+        return True
 
     def _wake(self, call_id: str) -> None:
         wakeup = self._wakeups.get(call_id)

@@ -28,6 +28,11 @@ VAR_NOTICE_DIR: Final = "SAFEDIAL_NOTICE_DIR"  # folder of advocate notices, opt
 #: Set by the gateway (AMI Setvar) once it has decided again: "yes" or "no".
 VAR_GO: Final = "SAFEDIAL_GO"
 
+#: Where the gateway then redirects the waiting advocate channel (AMI Redirect,
+#: same context): it ends the dialplan's wait at once and re-checks ``VAR_GO``.
+DECIDED_EXTENSION: Final = "decided"
+DECIDED_PRIORITY: Final = "1"
+
 #: UserEvents the dialplan emits (AMI event ``UserEvent``, header ``UserEvent``).
 EVENT_ADVOCATE_ANSWERED: Final = "SafeDialAdvocateAnswered"
 EVENT_PARTICIPANT_DIALING: Final = "SafeDialParticipantDialing"

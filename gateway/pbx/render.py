@@ -118,7 +118,7 @@ def template_values(
         "rtp_end": settings.rtp_end,
         "masked_number": settings.masked.e164,
         "contact_user": CONTACT_USER,
-        "confirm_ticks": settings.confirm_timeout_s * 10,
+        "confirm_timeout_s": settings.confirm_timeout_s,
     }
 
 
