@@ -48,8 +48,12 @@ def _default_key_file() -> Path:
     return _state_dir() / "keys.json"
 
 
+#: The project's top-level folder: the shipped policies, dialplans and prompts.
+_PROJECT = Path(__file__).resolve().parents[1]
+
+
 def _default_policy_file() -> Path:
-    return Path(__file__).resolve().parents[1] / "policies" / "default.toml"
+    return _PROJECT / "policies" / "default.toml"
 
 
 def _e164(value: object) -> str:
@@ -86,6 +90,12 @@ class Settings(BaseModel):
     #: How long the dialplan waits for the gateway's second decision once the
     #: advocate answers; no answer in time means the participant is not dialled.
     confirm_timeout_s: int = Field(default=10, ge=2, le=60)
+    #: The Asterisk config templates rendered by ``safedial pbx render``.
+    dialplans_dir: Path = _PROJECT / "dialplans"
+    #: Voicemail scripts, briefings, notices and human recordings, per language.
+    prompts_dir: Path = _PROJECT / "prompts"
+    #: Rendered prompt audio (texts without personal data); default: in the runtime folder.
+    prompt_cache_dir: Path | None = None
     asterisk_binary: str = "/usr/sbin/asterisk"
     asterisk_modules_dir: Path = Path("/usr/lib/asterisk/modules")
     asterisk_data_dir: Path = Path("/usr/share/asterisk")

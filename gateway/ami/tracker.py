@@ -18,7 +18,6 @@ from gateway.calls.outcome import ORIGINATE_ANSWERED, CallSignals, classify
 from gateway.pbx.dialvars import (
     EVENT_ADVOCATE_ANSWERED,
     EVENT_CALL_ENDED,
-    EVENT_PARTICIPANT_DIALING,
 )
 
 #: The only fields of the dialplan's report the tracker keeps.
@@ -57,8 +56,6 @@ class CallTracker:
 
     call_id: str
     originate_reason: int | None = None
-    originate_failed: bool = False
-    participant_dialing: bool = False
     awaiting_confirmation: str | None = None  # the advocate channel, once it answered
     ended: dict[str, str] | None = None
 
@@ -66,7 +63,6 @@ class CallTracker:
         """The OriginateResponse event (or an error Response) for our action."""
         response = _get(message, "Response").lower()
         if response in ("error", "failure") and not _get(message, "Reason"):
-            self.originate_failed = True
             self.originate_reason = 0
             return
         try:
@@ -83,8 +79,6 @@ class CallTracker:
         name = _get(message, "UserEvent")
         if name == EVENT_ADVOCATE_ANSWERED:
             self.awaiting_confirmation = _get(message, "Channel")
-        elif name == EVENT_PARTICIPANT_DIALING:
-            self.participant_dialing = True
         elif name == EVENT_CALL_ENDED and self.ended is None:
             self.ended = {key: _get(message, key) for key in _REPORT_FIELDS}
 

@@ -97,7 +97,9 @@ class CallGate:
                                    advocate_id=advocate_id, kind=kind, at=now)
             raise CallRefused(decision)
         sounds = layout_for(self.settings).sounds
-        audio = prepare_call_audio(folder=sounds / "calls" / call_id, cache=sounds / "cache",
+        audio = prepare_call_audio(folder=sounds / "calls" / call_id,
+                                   cache=self.settings.prompt_cache_dir or sounds / "cache",
+                                   prompts=self.settings.prompts_dir,
                                    participant=participant, advocate=advocate,
                                    dial=decision.dial, policy=self.policy,
                                    defaults_used=decision.defaults_used,

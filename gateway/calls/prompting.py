@@ -47,38 +47,41 @@ def _place(source: Path, folder: Path, name: str) -> Path:
 def prepare_call_audio(
     *, folder: Path, cache: Path, participant: ParticipantFacts, advocate: AdvocateFacts,
     dial: DialSettings, policy: AgencyPolicy, defaults_used: tuple[str, ...] = (),
-    callback_number: str = "",
+    callback_number: str = "", prompts: Path | None = None,
 ) -> CallAudio:
-    """``callback_number`` is the masked number: the only one a voicemail may ever give."""
+    """``callback_number`` is the masked number: the only one a voicemail may ever give.
+
+    ``prompts`` is the prompts folder (settings); None means the shipped one.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     prefs = participant.preferences
     values = briefing_values(
         participant.alias, dial.voicemail, dial.on_drop, prefs.has_code_word, advocate.language,
         limits=policy.callback, voicemail_default="voicemail" in defaults_used,
-        drop_default="on_drop" in defaults_used,
+        drop_default="on_drop" in defaults_used, base=prompts,
     )
-    briefing_template = load_template("briefing", advocate.language)
+    briefing_template = load_template("briefing", advocate.language, base=prompts)
     briefing_text = render_text(briefing_template, {**values,
                                                     "advocate_name": advocate.display_name})
-    briefing = _place(prompt_audio("briefing", briefing_text, briefing_template.language, cache),
-                      folder, "briefing")
+    briefing = _place(prompt_audio("briefing", briefing_text, briefing_template.language, cache,
+                                   base=prompts), folder, "briefing")
     for kind in NOTICES:
-        template = load_template(kind, advocate.language)
+        template = load_template(kind, advocate.language, base=prompts)
         text = render_text(template, {"alias": participant.alias})
-        _place(prompt_audio(kind, text, template.language, cache), folder,
+        _place(prompt_audio(kind, text, template.language, cache, base=prompts), folder,
                kind.removeprefix("notice-"))
     voicemail = None
     if dial.voicemail.kind is not VoicemailKind.NONE:
         voicemail = _voicemail(folder, cache, participant, advocate, dial, policy,
-                               callback_number)
+                               callback_number, prompts)
     return CallAudio(folder=folder, briefing=briefing, voicemail=voicemail, notice_dir=folder)
 
 
 def _voicemail(folder: Path, cache: Path, participant: ParticipantFacts,
                advocate: AdvocateFacts, dial: DialSettings, policy: AgencyPolicy,
-               callback_number: str) -> Path:
+               callback_number: str, prompts: Path | None) -> Path:
     language = participant.preferences.language or advocate.language
-    template = voicemail_template(dial.voicemail, language)
+    template = voicemail_template(dial.voicemail, language, base=prompts)
     if template is None:
         raise ValueError("voicemail rule none has no template")
     prefs = participant.preferences
@@ -94,7 +97,7 @@ def _voicemail(folder: Path, cache: Path, participant: ParticipantFacts,
                  organisation_names=policy.organisation_names,
                  allow_organisation=prefs.voicemail_may_name_organisation,
                  allow_number=prefs.voicemail_may_include_number)
-    audio = prompt_audio(template.prompt_name, text, template.language, cache)
+    audio = prompt_audio(template.prompt_name, text, template.language, cache, base=prompts)
     return _place(audio, folder, "voicemail")
 
 

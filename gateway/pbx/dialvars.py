@@ -35,9 +35,7 @@ DECIDED_PRIORITY: Final = "1"
 
 #: UserEvents the dialplan emits (AMI event ``UserEvent``, header ``UserEvent``).
 EVENT_ADVOCATE_ANSWERED: Final = "SafeDialAdvocateAnswered"
-EVENT_PARTICIPANT_DIALING: Final = "SafeDialParticipantDialing"
 EVENT_CALL_ENDED: Final = "SafeDialCallEnded"
-EVENT_MASKED_FALLBACK: Final = "SafeDialMaskedFallback"
 
 #: Why the dialplan refused to dial the participant (``Refusal`` header).
 DIALPLAN_REFUSALS: Final = {

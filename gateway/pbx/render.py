@@ -23,14 +23,6 @@ CONTACT_USER = "safedial"
 SECRET_FILE = "ami.secret"  # noqa: S105 - a file name, not a secret
 
 
-def dialplans_dir() -> Path:
-    """The templates shipped with the project (top-level ``dialplans/``)."""
-    override = os.environ.get("SAFEDIAL_DIALPLANS_DIR")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[2] / "dialplans"
-
-
 @dataclass(frozen=True)
 class RuntimeLayout:
     """Where a rendered PBX keeps its files."""
@@ -126,7 +118,7 @@ def render_texts(
     settings: Settings, layout: RuntimeLayout, policy: AgencyPolicy | None = None
 ) -> dict[str, str]:
     """File name to rendered text, for every template in ``dialplans/``."""
-    source = dialplans_dir()
+    source = settings.dialplans_dir
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(source)),
         undefined=jinja2.StrictUndefined,

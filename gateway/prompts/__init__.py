@@ -11,7 +11,6 @@ Typical use for a voicemail (practice-guide rule 2)::
 from gateway.prompts.audio import (
     AudioStats,
     audio_stats,
-    default_cache_dir,
     espeak_voice,
     human_recording,
     prompt_audio,
@@ -20,18 +19,19 @@ from gateway.prompts.audio import (
 from gateway.prompts.linter import LintProblem, check_script, lint_script, reason_phrases
 from gateway.prompts.templates import (
     KINDS,
+    SHIPPED_PROMPTS,
     PromptError,
     Template,
     available_scripts,
     briefing_values,
     load_template,
-    prompts_dir,
     render_text,
     voicemail_template,
 )
 
 __all__ = [
     "KINDS",
+    "SHIPPED_PROMPTS",
     "AudioStats",
     "LintProblem",
     "PromptError",
@@ -40,13 +40,11 @@ __all__ = [
     "available_scripts",
     "briefing_values",
     "check_script",
-    "default_cache_dir",
     "espeak_voice",
     "human_recording",
     "lint_script",
     "load_template",
     "prompt_audio",
-    "prompts_dir",
     "reason_phrases",
     "render_audio",
     "render_text",

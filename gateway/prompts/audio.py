@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.prompts.templates import PromptError, language_candidates, prompts_dir
+from gateway.prompts.templates import SHIPPED_PROMPTS, PromptError, language_candidates
 
 TIMEOUT_S = 30
 SAMPLE_RATE = 8000
@@ -53,15 +53,6 @@ def espeak_voice(language: str) -> str:
     return VOICES.get(tag) or VOICES.get(tag.split("-", 1)[0]) or DEFAULT_VOICE
 
 
-def default_cache_dir() -> Path:
-    """``SAFEDIAL_PROMPT_CACHE_DIR``, else ``$XDG_STATE_HOME/safedial/prompts``."""
-    configured = os.environ.get("SAFEDIAL_PROMPT_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(state) / "safedial" / "prompts"
-
-
 def render_audio(
     text: str, language: str, cache_dir: Path, *, espeak: str = "espeak-ng", sox: str = "sox"
 ) -> Path:
@@ -82,7 +73,7 @@ def render_audio(
 
 
 def human_recording(
-    name: str, language: str, base: Path, cache_dir: Path | None = None, *, sox: str = "sox"
+    name: str, language: str, base: Path, cache_dir: Path, *, sox: str = "sox"
 ) -> Path | None:
     """The admin's recording ``<base>/recordings/<lang>/<name>.wav`` as 8 kHz mono, or None.
 
@@ -103,8 +94,7 @@ def human_recording(
     def make(_work: Path, out: Path) -> None:
         _run([sox, "-V1", str(source), *_OUTPUT, str(out), *_EFFECTS], "sox")
 
-    target = cache_dir if cache_dir is not None else default_cache_dir()
-    return _cached(target, digest.hexdigest(), make)
+    return _cached(cache_dir, digest.hexdigest(), make)
 
 
 def prompt_audio(
@@ -122,7 +112,7 @@ def prompt_audio(
     ``kind_or_name`` is ``Template.prompt_name`` (``generic``, ``notice-not-reached``,
     ``script-appointment``); pass ``Template.language`` as the language.
     """
-    root = base if base is not None else prompts_dir()
+    root = base if base is not None else SHIPPED_PROMPTS
     recorded = human_recording(kind_or_name, language, root, cache_dir, sox=sox)
     if recorded is not None:
         return recorded

@@ -13,7 +13,6 @@ therefore refuses to render unless the caller says it is allowed.
 
 from __future__ import annotations
 
-import os
 import re
 import string
 import tomllib
@@ -77,12 +76,8 @@ class Template:
         return f"the {what} ({self.language})"
 
 
-def prompts_dir() -> Path:
-    """``SAFEDIAL_PROMPTS_DIR`` if set, else the repository's top-level ``prompts/``."""
-    configured = os.environ.get("SAFEDIAL_PROMPTS_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / "prompts"
+#: The prompts shipped with the project; ``SAFEDIAL_PROMPTS_DIR`` (settings) names others.
+SHIPPED_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
 
 def language_candidates(language: str, *, fallback: bool = True) -> list[str]:
@@ -104,7 +99,7 @@ def language_candidates(language: str, *, fallback: bool = True) -> list[str]:
 
 def find_language_file(relative: str, language: str, base: Path | None = None) -> Path | None:
     """The first ``<base>/<lang>/<relative>`` that exists, following the fallback order."""
-    root = base if base is not None else prompts_dir()
+    root = base if base is not None else SHIPPED_PROMPTS
     for candidate in language_candidates(language):
         path = root / candidate / relative
         if path.is_file():
@@ -137,7 +132,7 @@ def load_template(
 
 def available_scripts(language: str, base: Path | None = None) -> list[str]:
     """Names of the approved scripts reachable for this language (with fallback)."""
-    root = base if base is not None else prompts_dir()
+    root = base if base is not None else SHIPPED_PROMPTS
     names = {p.stem for c in language_candidates(language) for p in (root / c / "scripts").glob(
         "*.txt") if _SLUG.fullmatch(p.stem)}
     return sorted(names)

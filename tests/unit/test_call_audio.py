@@ -51,21 +51,20 @@ SCRIPT = ("Hi, this is {advocate_name} from {organisation}, returning your call.
 
 
 def test_a_script_naming_the_organisation_is_refused_unless_agreed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("SAFEDIAL_PROMPTS_DIR", str(prompts_with(tmp_path, SCRIPT)))
     with pytest.raises(PromptError):
         prepare_call_audio(folder=tmp_path / "call", cache=tmp_path / "cache",
+                           prompts=prompts_with(tmp_path, SCRIPT),
                            participant=participant(), advocate=ADVOCATE,
                            dial=dial("script:named"), policy=POLICY, callback_number=MASKED)
 
 
 def test_with_agreement_the_script_names_the_organisation_and_the_masked_number(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("SAFEDIAL_PROMPTS_DIR", str(prompts_with(tmp_path, SCRIPT)))
     audio = prepare_call_audio(
-        folder=tmp_path / "call", cache=tmp_path / "cache",
+        folder=tmp_path / "call", cache=tmp_path / "cache", prompts=prompts_with(tmp_path, SCRIPT),
         participant=participant(voicemail_may_name_organisation=True,
                                 voicemail_may_include_number=True),
         advocate=ADVOCATE, dial=dial("script:named"), policy=POLICY, callback_number=MASKED)

@@ -54,8 +54,7 @@ def steps(text: str, context: str) -> list[Step]:
 
 
 @pytest.fixture
-def call_context(tmp_path, monkeypatch) -> list[Step]:
-    monkeypatch.delenv("SAFEDIAL_DIALPLANS_DIR", raising=False)
+def call_context(tmp_path) -> list[Step]:
     settings = load_settings({"SAFEDIAL_CONFIRM_TIMEOUT_S": str(CONFIRM_TIMEOUT_S)})
     text = render_texts(settings, RuntimeLayout(tmp_path / "pbx"))["extensions.conf"]
     return steps(text, CALL_CONTEXT)

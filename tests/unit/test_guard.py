@@ -29,8 +29,7 @@ MASKED_DIAL = (
 
 
 @pytest.fixture
-def layout(tmp_path, monkeypatch):
-    monkeypatch.delenv("SAFEDIAL_DIALPLANS_DIR", raising=False)
+def layout(tmp_path):
     return RuntimeLayout(tmp_path / "pbx")
 
 

@@ -9,16 +9,17 @@ import pytest
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
 from gateway.prompts import (
     KINDS,
+    SHIPPED_PROMPTS,
     PromptError,
     Template,
     available_scripts,
     briefing_values,
     lint_script,
     load_template,
-    prompts_dir,
     render_text,
     voicemail_template,
 )
+from gateway.settings import load_settings
 
 SHIPPED = Path(__file__).resolve().parents[2] / "prompts"
 LANGUAGES = ["en", "fr", "es", "ar", "hi"]
@@ -45,14 +46,12 @@ def _write(base: Path, relative: str, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def test_the_default_prompts_dir_is_the_repositorys(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("SAFEDIAL_PROMPTS_DIR", raising=False)
-    assert prompts_dir() == SHIPPED
+def test_the_default_prompts_dir_is_the_repositorys() -> None:
+    assert load_settings({}).prompts_dir == SHIPPED == SHIPPED_PROMPTS
 
 
-def test_safedial_prompts_dir_overrides_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("SAFEDIAL_PROMPTS_DIR", str(tmp_path))
-    assert prompts_dir() == tmp_path
+def test_safedial_prompts_dir_overrides_it(tmp_path: Path) -> None:
+    assert load_settings({"SAFEDIAL_PROMPTS_DIR": str(tmp_path)}).prompts_dir == tmp_path
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
