@@ -14,11 +14,15 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/callbacks")
-def pending_callbacks(ctx: Context, user: User) -> list[dict[str, Any]]:
-    """Advocates see their own pending call-backs in advance; admins see all."""
+def pending_callbacks(ctx: Context, user: User, ended: bool = False) -> list[dict[str, Any]]:
+    """Advocates see their own pending call-backs in advance; admins see all.
+
+    ``ended=true`` adds the ended ones (done, missed, refused, failed, expired,
+    cancelled), so admins can follow up on what did not happen.
+    """
     facts, role = user
     return ctx.callbacks().list(
-        advocate_id=None if role is Role.ADMIN else facts.advocate_id)
+        advocate_id=None if role is Role.ADMIN else facts.advocate_id, pending_only=not ended)
 
 
 @router.delete("/callbacks/{callback_id}", status_code=status.HTTP_204_NO_CONTENT)

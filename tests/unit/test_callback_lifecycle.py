@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from gateway.audit import service as audit
 from gateway.callbacks.planning import CallbackPlan
 from gateway.callbacks.runner import CallbackRunner
 from gateway.callbacks.service import RUN_DUE
 from gateway.calls.models import CallReport, DialRequest, Outcome
+from gateway.people import service as people
 from gateway.storage.tables import CallbackRow
+from gateway.web.app import create_app
 from gateway.wiring import AppContext
 from tests.support.world import add_advocate, add_participant, make_world
 
@@ -187,3 +190,12 @@ def test_a_drop_whose_first_safe_time_is_beyond_the_bounds_is_recorded_expired(
     assert status_of(world, callback_id) == "expired"
     assert world.scheduler.job_ids_for(RUN_DUE) == []
     assert "callback.expired" in audited_actions(world)
+    with world.db.unit_of_work() as session:
+        token = people.issue_token(session, actor="test", advocate_id=add_advocate(
+            world, role="admin"))
+    with TestClient(create_app(world, run_scheduler=False)) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        assert client.get("/api/callbacks", headers=headers).json() == []
+        shown = client.get("/api/callbacks?ended=true", headers=headers).json()
+    assert [(item["id"], item["status"]) for item in shown] == [(callback_id, "expired")], \
+        "admins are shown the call-back that expired"
