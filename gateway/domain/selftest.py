@@ -1,0 +1,179 @@
+"""The caller-ID privacy self-test: judging what the canary saw, and the privacy lock.
+
+Pure functions of plain data and a clock. The practice guides say: every now
+and then, test that your number is still private. A test call goes out through
+the real trunk to a number the agency controls (the canary); what arrived
+there is judged here. The reading carries numbers, so it is held in memory for
+the verdict only: the verdict names a leaked number by its role ("agency
+number", "an advocate's phone"), never by its digits.
+
+The lock is fail-closed. Per caller-ID mode it is on if and only if an
+uncleared failure exists, or the self-test is required and the mode never
+passed, or its latest run was inconclusive, or its last pass is older than the
+maximum age (a missed nightly run counts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import phonenumbers
+
+from gateway.callerid import CallerIdMode
+
+
+class Verdict(StrEnum):
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+
+
+#: The headers a reading carries, as the canary's side received them.
+READ_HEADERS = ("From", "P-Asserted-Identity", "Remote-Party-ID", "Privacy", "Diversion")
+
+#: Runs of digits long enough to be a phone number (separators allowed).
+_DIGIT_RUN = re.compile(r"\+?\d[\d ().-]{5,}\d")
+
+
+@dataclass(frozen=True)
+class CanaryReading:
+    """What the canary received for one test call. Numbers: memory only, never stored."""
+
+    calls: int  # canary calls that arrived for this test call
+    caller_number: str = ""
+    caller_name: str = ""
+    headers: Mapping[str, str] | None = None
+    sip_cause: str | None = None  # why the test call failed, when the canary never rang
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One mode's verdict; ``check`` names what failed, ``leaked`` whose number leaked."""
+
+    mode: CallerIdMode
+    verdict: Verdict
+    check: str | None = None
+    leaked: str | None = None  # a role, e.g. "agency number"; never digits
+    sip_cause: str | None = None
+
+
+#: Given a number (E.164), whose it is ("agency number", "an advocate's phone") or None.
+RoleOf = Callable[[str], str | None]
+
+
+def numbers_in(text: str, default_region: str) -> list[str]:
+    """Every phone number written in ``text`` (any format), as E.164."""
+    found = []
+    for run in _DIGIT_RUN.findall(text or ""):
+        try:
+            parsed = phonenumbers.parse(run, default_region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_possible_number(parsed):
+            found.append(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    return found
+
+
+def _places(reading: CanaryReading) -> list[tuple[str, str]]:
+    headers = reading.headers or {}
+    places = [("caller-number", reading.caller_number), ("caller-name", reading.caller_name)]
+    places += [(f"header:{name}", headers.get(name, "")) for name in READ_HEADERS]
+    return places
+
+
+_URI_USER = re.compile(r"sips?:([^@;>]*)@", re.IGNORECASE)
+
+
+def _restricted(reading: CanaryReading) -> bool:
+    """Presentation is judged from the headers: an anonymous From user, or Privacy: id."""
+    headers = reading.headers or {}
+    user = _URI_USER.search(headers.get("From", ""))
+    privacy = {token.strip().lower() for token in re.split(r"[;,]", headers.get("Privacy", ""))}
+    return (user is not None and user[1].lower() == "anonymous") or "id" in privacy
+
+
+def judge(mode: CallerIdMode, reading: CanaryReading, *, masked_number: str,
+          role_of: RoleOf, default_region: str,
+          neutral_names: frozenset[str] = frozenset()) -> Judgement:
+    """Did the canary see only what the mode promises?
+
+    ``withhold``: no known number anywhere and presentation restricted.
+    ``masked``: the caller number is the masked number (national formats parsed
+    with ``default_region``), no other known number anywhere, and the caller
+    name empty or one of the policy's neutral names.
+    """
+    if reading.calls != 1:
+        check = "canary-not-reached" if reading.calls == 0 else "canary-called-more-than-once"
+        return Judgement(mode, Verdict.INCONCLUSIVE, check, sip_cause=reading.sip_cause)
+    for place, text in _places(reading):
+        for number in numbers_in(text, default_region):
+            if mode is CallerIdMode.MASKED and number == masked_number:
+                continue
+            role = role_of(number)
+            if role is not None:
+                return Judgement(mode, Verdict.FAIL, place, leaked=role)
+    if mode is CallerIdMode.WITHHOLD:
+        if not _restricted(reading):
+            return Judgement(mode, Verdict.FAIL, "presentation")
+        return Judgement(mode, Verdict.PASS)
+    if masked_number not in numbers_in(reading.caller_number, default_region):
+        return Judgement(mode, Verdict.FAIL, "caller-number")
+    name = reading.caller_name.strip()
+    if name and name.lower() not in {neutral.lower() for neutral in neutral_names}:
+        return Judgement(mode, Verdict.FAIL, "caller-name")
+    return Judgement(mode, Verdict.PASS)
+
+
+# -- the privacy lock -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModeHistory:
+    """What the recorded self-test runs say about one mode."""
+
+    latest: Verdict | None = None
+    last_pass_at: datetime | None = None
+    #: A ``fail`` no admin has cleared yet (clearing needs a pass after it).
+    uncleared_failure: bool = False
+
+
+class LockCause(StrEnum):
+    FAILED = "failed"
+    NEVER_PASSED = "never-passed"
+    INCONCLUSIVE = "inconclusive"
+    STALE = "stale"
+
+
+_EXPLAIN = {
+    LockCause.FAILED: "the privacy self-test found the caller ID is not private in this mode; "
+                      "an admin must fix it, re-run the self-test and clear the lock",
+    LockCause.NEVER_PASSED: "the privacy self-test has never passed in this mode",
+    LockCause.INCONCLUSIVE: "the latest privacy self-test could not tell whether the number "
+                            "is private in this mode",
+    LockCause.STALE: "the privacy self-test has not passed recently in this mode",
+}
+
+
+def explain(cause: LockCause) -> str:
+    return _EXPLAIN[cause]
+
+
+def lock_cause(history: ModeHistory, *, required: bool, max_age: timedelta,
+               now: datetime) -> LockCause | None:
+    """Why this mode is locked, or None. Locked iff an uncleared failure, or (required and
+    (never passed, or latest inconclusive, or the last pass older than ``max_age``))."""
+    if history.uncleared_failure:
+        return LockCause.FAILED
+    if not required:
+        return None
+    if history.last_pass_at is None:
+        return LockCause.NEVER_PASSED
+    if history.latest is Verdict.INCONCLUSIVE:
+        return LockCause.INCONCLUSIVE
+    if now - history.last_pass_at > max_age:
+        return LockCause.STALE
+    return None
