@@ -1,23 +1,67 @@
-"""Domain errors: a stable ``error_id``, plain words an advocate can act on, no HTTP.
+"""Domain errors: a stable ``error_id``, plain words an advocate can act on, no HTTP here.
 
-Exception tree::
+Every error the gateway raises derives from ``SafeDialError`` and carries, as class
+attributes, its ``error_id``, the ``exit_code`` of the ``safedial`` command and the
+``http_status`` of the API. The CLI (``gateway.cli.main``) and the API
+(``gateway.web.errors``) each read them in one place, so they cannot disagree.
+``http_status`` is a plain number: it names what the API answers, not how.
+
+Exception tree (class, error id, exit code, HTTP status)::
 
     SafeDialError
-    ├── BadInput            (exit 2)   the request itself is wrong
-    │   └── NotFound        (exit 2)   no such participant/advocate
-    ├── Refused             (exit 3)   policy or a lock says no
-    ├── PbxUnavailable      (exit 4)   Asterisk or AMI cannot be reached
-    └── OriginateFailed     (exit 5)   the PBX would not start the call
+    ├── BadInput                  bad-input            2  422  the request itself is wrong
+    │   ├── NotFound              not-found            2  404  no such record or call
+    │   └── PromptError*          prompt-error         2  422  a prompt or script is refused
+    ├── Unauthorized              unauthorized         2  401  no or unknown API token
+    ├── Forbidden                 forbidden            2  403  signed in, but not allowed
+    ├── ConfigurationError        configuration-error  2  503  an operator must fix a setting
+    │   ├── SettingsError*        settings-invalid     2  503  a SAFEDIAL_ setting is malformed
+    │   ├── PolicyFileError*      policy-file-invalid  2  503  the policy file is malformed
+    │   └── KeysUnavailable       keys-unavailable     2  503  the keys cannot open the data
+    │       ├── KeyFileError*     keys-unavailable     2  503  key file missing or unusable
+    │       └── DecryptionError*  keys-unavailable     2  503  a value does not decrypt
+    ├── Refused                   refused              3  409  policy, a lock or a check says no
+    │   ├── CallRefused*          refused              3  409  the policy said no; has the decision
+    │   ├── UnsafeConfig*         pbx-config-unsafe    3  409  the leak guard refuses a config
+    │   └── BrokenChainError*     audit-chain-broken   3  409  the audit log does not verify
+    ├── ServiceUnavailable        service-unavailable  4  503  a service SafeDial needs is down
+    │   ├── PbxUnavailable        pbx-unavailable      4  503  Asterisk or AMI cannot be reached
+    │   │   └── PbxError*         pbx-unavailable      4  503  the private Asterisk misbehaved
+    │   └── DatabaseUnavailable   database-unavailable 4  503  locked, read-only, corrupt
+    └── OriginateFailed           originate-failed     5  502  the PBX would not start the call
+
+    * defined next to the code that raises it (this module imports none of them)
+
+Configuration errors are exit 2 because the fix is the operator's input (a setting, the
+policy file, the key file), and HTTP 503 because the API client did nothing wrong: the
+server cannot serve until an operator fixes it.
 
 Messages never contain a phone number or a code word.
 """
 
 from __future__ import annotations
 
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitCode(IntEnum):
+    """The ``safedial`` command's exit codes: a contract scripts rely on."""
+
+    OK = 0
+    BAD_INPUT = 2
+    REFUSED = 3
+    UNAVAILABLE = 4
+    ORIGINATE_FAILED = 5
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+
 
 class SafeDialError(Exception):
-    error_id = "safedial-error"
-    exit_code = 1
+    """Root of the tree; raise a subclass, which says what went wrong and what to do."""
+
+    error_id: ClassVar[str] = "safedial-error"
+    exit_code: ClassVar[ExitCode] = ExitCode.BAD_INPUT
+    http_status: ClassVar[int] = 500
 
     def __init__(self, message: str, **details: str) -> None:
         super().__init__(message)
@@ -28,36 +72,75 @@ class SafeDialError(Exception):
         """What the CLI prints on standard output besides the message (e.g. a decision)."""
         return None
 
+    def __str__(self) -> str:
+        return self.message
+
 
 class BadInput(SafeDialError):
     error_id = "bad-input"
-    exit_code = 2
+    exit_code = ExitCode.BAD_INPUT
+    http_status = 422
 
 
 class NotFound(BadInput):
     error_id = "not-found"
+    http_status = 404
 
 
 class Unauthorized(SafeDialError):
     error_id = "unauthorized"
-    exit_code = 2
+    exit_code = ExitCode.BAD_INPUT
+    http_status = 401
 
 
 class Forbidden(SafeDialError):
     error_id = "forbidden"
-    exit_code = 2
+    exit_code = ExitCode.BAD_INPUT
+    http_status = 403
+
+
+class ConfigurationError(SafeDialError):
+    """SafeDial is set up wrongly; the message names the setting or file to fix."""
+
+    error_id = "configuration-error"
+    exit_code = ExitCode.BAD_INPUT
+    http_status = 503
+
+    def __init__(self, message: str, **details: str) -> None:
+        super().__init__(f"configuration error: {message}", **details)
+
+
+class KeysUnavailable(ConfigurationError):
+    """The key file cannot be used, or does not hold the key the stored data needs."""
+
+    error_id = "keys-unavailable"
 
 
 class Refused(SafeDialError):
     error_id = "refused"
-    exit_code = 3
+    exit_code = ExitCode.REFUSED
+    http_status = 409
 
 
-class PbxUnavailable(SafeDialError):
+class ServiceUnavailable(SafeDialError):
+    """Something SafeDial depends on (PBX, AMI, database) cannot be used right now."""
+
+    error_id = "service-unavailable"
+    exit_code = ExitCode.UNAVAILABLE
+    http_status = 503
+
+
+class PbxUnavailable(ServiceUnavailable):
     error_id = "pbx-unavailable"
-    exit_code = 4
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """Locked, read-only, unreachable or corrupt. The message never holds SQL or values."""
+
+    error_id = "database-unavailable"
 
 
 class OriginateFailed(SafeDialError):
     error_id = "originate-failed"
-    exit_code = 5
+    exit_code = ExitCode.ORIGINATE_FAILED
+    http_status = 502

@@ -19,11 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gateway.callerid import CallerIdMode
 from gateway.domain.policy import AgencyPolicy, AmdTiming, CallbackLimits
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
+from gateway.errors import ConfigurationError
 from gateway.validation import plain_message
 
 
-class PolicyFileError(Exception):
+class PolicyFileError(ConfigurationError):
     """The policy file is missing or malformed; the message names file, line and reason."""
+
+    error_id = "policy-file-invalid"
 
 
 class _Strict(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from gateway.errors import ConfigurationError
 from gateway.phone import InvalidPhoneNumber, PhoneNumber
 from gateway.validation import problems
 
@@ -27,8 +28,10 @@ _HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 _TOKEN = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
-class SettingsError(Exception):
+class SettingsError(ConfigurationError):
     """Start-up cannot go on: a setting is missing or malformed. The text names it."""
+
+    error_id = "settings-invalid"
 
 
 def _state_dir() -> Path:

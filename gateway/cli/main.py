@@ -1,7 +1,9 @@
 """Entry point of the ``safedial`` command.
 
-Exit codes (the contract): 0 done, 2 bad usage or input, 3 refused by policy
-or lock, 4 PBX/AMI unavailable, 5 could not originate.
+Exit codes (the contract, ``gateway.errors.ExitCode``): 0 done, 2 bad usage or
+input, 3 refused by policy or lock, 4 a service SafeDial needs is unavailable (PBX,
+AMI, database), 5 could not originate. Each error carries its own code, so this
+module has one ``except`` for all of them.
 """
 
 from __future__ import annotations
@@ -20,18 +22,7 @@ from gateway.cli import (
     people_cmd,
     serve_cmd,
 )
-from gateway.errors import SafeDialError
-from gateway.pbx.guard import UnsafeConfig
-from gateway.pbx.process import PbxError
-from gateway.policyfile import PolicyFileError
-from gateway.settings import SettingsError
-from gateway.storage.keyring import DecryptionError, KeyFileError
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-EXIT_REFUSED = 3
-EXIT_PBX_UNAVAILABLE = 4
-EXIT_ORIGINATE_FAILED = 5
+from gateway.errors import ExitCode, SafeDialError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,26 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         code: int = args.handler(args)
-    except (SettingsError, PolicyFileError, KeyFileError) as exc:
-        print(f"safedial: configuration error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except DecryptionError as exc:
-        print(f"safedial: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except UnsafeConfig as exc:
-        print(f"safedial: {exc}", file=sys.stderr)
-        return EXIT_REFUSED
-    except PbxError as exc:
-        print(f"safedial: {exc}", file=sys.stderr)
-        return EXIT_PBX_UNAVAILABLE
     except SafeDialError as exc:
         report = exc.stdout_report()
         if report is not None:
             print(report)
         print(f"safedial: {exc.message}", file=sys.stderr)
-        return exc.exit_code
+        return int(exc.exit_code)
     except KeyboardInterrupt:
-        return 130
+        return int(ExitCode.INTERRUPTED)
     return code
 
 

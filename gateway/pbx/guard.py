@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.errors import Refused
 from gateway.pbx.asterisk_conf import ConfigFile, ConfigSyntaxError, Section, parse
 from gateway.pbx.dialvars import CALL_CONTEXT
 
@@ -84,7 +85,7 @@ class Finding:
         return f"{where} {self.setting}: {self.why}"
 
 
-class UnsafeConfig(Exception):
+class UnsafeConfig(Refused):
     """The config could leak a number; Asterisk must not start with it."""
 
     error_id = "pbx-config-unsafe"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.domain.policy import AgencyPolicy
+from gateway.errors import PbxUnavailable
 from gateway.pbx import guard
 from gateway.pbx.asterisk_conf import parse
 from gateway.pbx.render import RuntimeLayout, render_texts, write_rendered
@@ -28,10 +29,8 @@ START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 
 
-class PbxError(Exception):
-    """The private Asterisk is not available or did not behave; exit code 4."""
-
-    error_id = "pbx-unavailable"
+class PbxError(PbxUnavailable):
+    """The private Asterisk is not available or did not behave (its id: pbx-unavailable)."""
 
 
 @dataclass(frozen=True)

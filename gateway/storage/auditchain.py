@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from gateway.errors import Refused
+
 GENESIS: Final = "0" * 64
 ENTRY: Final = "entry"
 CHECKPOINT: Final = "checkpoint"
@@ -77,13 +79,16 @@ class ChainCheck:
     bad_seq: int | None
 
 
-class BrokenChainError(Exception):
+class BrokenChainError(Refused):
     """The log does not verify, so it must be investigated before anything is purged."""
 
     error_id = "audit-chain-broken"
 
     def __init__(self, check: ChainCheck) -> None:
-        super().__init__(f"the audit log does not verify, nothing was purged: {check.problem}")
+        super().__init__(
+            f"the audit log does not verify at entry {check.bad_seq} ({check.problem}): "
+            "nothing was purged, since purging would erase the evidence"
+        )
         self.check = check
 
 

@@ -54,6 +54,8 @@ from typing import Any, Final, NamedTuple, NoReturn, TypeGuard
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from gateway.errors import KeysUnavailable
+
 FILE_VERSION: Final = 1
 PREFIX: Final = b"sd1:"
 _KEY_BYTES: Final = 32
@@ -65,16 +67,12 @@ _PURPOSE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 PathArg = str | os.PathLike[str]
 
 
-class KeyFileError(Exception):
+class KeyFileError(KeysUnavailable):
     """The key file cannot be used. The message says what to do about it."""
 
-    error_id = "key-file"
 
-
-class DecryptionError(Exception):
+class DecryptionError(KeysUnavailable):
     """A stored value cannot be decrypted with the keys at hand."""
-
-    error_id = "decryption-failed"
 
 
 class KeyInfo(NamedTuple):

@@ -78,8 +78,8 @@ def test_writes_leave_no_temporary_files_behind(key_file: Path, ring: KeyRing) -
 def test_a_missing_key_file_says_how_to_create_one(key_file: Path) -> None:
     with pytest.raises(KeyFileError) as caught:
         KeyRing.load(key_file)
-    assert str(caught.value) == (
-        f"no key file at {key_file}: create one with `safedial keys init` "
+    assert str(caught.value) == (  # the prefix is what `safedial` printed before it as well
+        f"configuration error: no key file at {key_file}: create one with `safedial keys init` "
         "(keep a copy safe: a lost key file means lost data)"
     )
 
