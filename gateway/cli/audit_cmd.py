@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from gateway.audit import service as audit
+from gateway.errors import ExitCode
+from gateway.storage.auditchain import BrokenChainError
 from gateway.wiring import build_context
 
 
@@ -28,9 +30,9 @@ def _verify(_args: argparse.Namespace) -> int:
         check = audit.verify(session)
     if check.ok:
         print(f"audit log intact ({check.checked} entries)")
-        return 0
+        return ExitCode.OK
     print(f"audit log BROKEN at entry {check.bad_seq}: {check.problem}")
-    return 1
+    return BrokenChainError.exit_code  # what `audit purge` exits with on the same chain
 
 
 def _purge(_args: argparse.Namespace) -> int:
@@ -39,7 +41,7 @@ def _purge(_args: argparse.Namespace) -> int:
     with ctx.db.unit_of_work() as session:
         removed = audit.purge(session, retention_days=ctx.policy.retention_days)
     print(f"purged {removed} entries older than {ctx.policy.retention_days} days")
-    return 0
+    return ExitCode.OK
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -49,4 +51,4 @@ def _show(args: argparse.Namespace) -> int:
             print(json.dumps({"seq": record.seq, "at": record.at, "actor": record.actor,
                               "participant": record.participant, "action": record.action,
                               "fields": list(record.fields), "kind": record.kind}))
-    return 0
+    return ExitCode.OK

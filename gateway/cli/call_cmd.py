@@ -15,7 +15,7 @@ from typing import Any
 from gateway.callerid import CallerIdMode
 from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.calls.service import place_call
-from gateway.errors import BadInput
+from gateway.errors import BadInput, ExitCode
 from gateway.pbx.dialvars import DIALPLAN_REFUSALS
 from gateway.phone import InvalidPhoneNumber, PhoneNumber
 from gateway.settings import Settings, get_settings
@@ -94,8 +94,8 @@ def _call(args: argparse.Namespace) -> int:
         print(
             f"safedial: the PBX refused to dial the participant ({report.refusal})", file=sys.stderr
         )
-        return 3
-    return 0
+        return ExitCode.REFUSED
+    return ExitCode.OK
 
 
 def _gated_call(args: argparse.Namespace) -> int:
@@ -115,5 +115,5 @@ def _gated_call(args: argparse.Namespace) -> int:
     if report.outcome is Outcome.REFUSED:
         why = DIALPLAN_REFUSALS.get(report.refusal or "", report.refusal)
         print(f"safedial: not dialled: {why}", file=sys.stderr)
-        return 3
-    return 0
+        return ExitCode.REFUSED
+    return ExitCode.OK

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.calls import records
+from gateway.errors import ExitCode
 from gateway.wiring import build_context
 
 
@@ -35,21 +36,21 @@ def _list(args: argparse.Namespace) -> int:
     ctx = build_context()
     for item in ctx.callbacks().list(advocate_id=args.advocate, pending_only=not args.all):
         print(json.dumps(item))
-    return 0
+    return ExitCode.OK
 
 
 def _cancel(args: argparse.Namespace) -> int:
     ctx = build_context()
     ctx.callbacks().cancel(callback_id=args.id, actor="cli")
     print(f"cancelled {args.id}")
-    return 0
+    return ExitCode.OK
 
 
 def _records(args: argparse.Namespace) -> int:
     ctx = build_context()
     for item in records.list_records(ctx.db, participant_id=args.participant):
         print(json.dumps(item))
-    return 0
+    return ExitCode.OK
 
 
 def _purge(_args: argparse.Namespace) -> int:
@@ -57,4 +58,4 @@ def _purge(_args: argparse.Namespace) -> int:
     removed = records.purge_records(ctx.db, retention_days=ctx.policy.retention_days,
                                     now=datetime.now(UTC))
     print(f"purged {removed} call records older than {ctx.policy.retention_days} days")
-    return 0
+    return ExitCode.OK

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from gateway.errors import ExitCode
 from gateway.people.rotation import reencrypt_all
 from gateway.settings import get_settings
 from gateway.storage.keyring import KeyRing, init_key_file
@@ -33,7 +34,7 @@ def _init(_args: argparse.Namespace) -> int:
     init_key_file(path)
     print(f"created key file {path}")
     print(LOST_KEY_WARNING, file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def _rotate(_args: argparse.Namespace) -> int:
@@ -43,11 +44,11 @@ def _rotate(_args: argparse.Namespace) -> int:
         touched = reencrypt_all(session, keys=rotated, actor="cli")
     print(f"active key is now {rotated.active_key_id}; re-encrypted {touched} record(s)")
     print(LOST_KEY_WARNING, file=sys.stderr)
-    return 0
+    return ExitCode.OK
 
 
 def _status(_args: argparse.Namespace) -> int:
     ring = KeyRing.load(get_settings().key_file)
     for key_id, retired in ring.key_ids():
         print(f"{key_id}\t{'retired' if retired else 'active'}")
-    return 0
+    return ExitCode.OK

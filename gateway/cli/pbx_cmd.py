@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.domain.policy import AgencyPolicy
+from gateway.errors import BadInput, ExitCode
 from gateway.pbx import guard
 from gateway.pbx.process import Asterisk, layout_for, render
 from gateway.policyfile import load_policy
@@ -58,7 +59,7 @@ def _render(_args: argparse.Namespace) -> int:
     settings = get_settings()
     layout = render(settings, _policy(settings))
     print(f"rendered and checked: {layout.etc}")
-    return 0
+    return ExitCode.OK
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -67,7 +68,7 @@ def _up(args: argparse.Namespace) -> int:
     asterisk = Asterisk(layout, settings.asterisk_binary)
     if asterisk.pid() is not None:
         print(f"Asterisk already running (pid {asterisk.pid()}) from {layout.root}")
-        return 0
+        return ExitCode.OK
     pid = asterisk.start()
     status = asterisk.status()
     print(
@@ -75,13 +76,13 @@ def _up(args: argparse.Namespace) -> int:
         f"AMI 127.0.0.1:{settings.ami_port}, trunk {settings.trunk_host}:{settings.trunk_port}, "
         f"endpoints: {', '.join(status.endpoints)}"
     )
-    return 0
+    return ExitCode.OK
 
 
 def _down(_args: argparse.Namespace) -> int:
     stopped = _asterisk().stop()
     print("Asterisk stopped" if stopped else "Asterisk was not running")
-    return 0
+    return ExitCode.OK
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -106,14 +107,13 @@ def _status(args: argparse.Namespace) -> int:
         )
     else:
         print(f"Asterisk running (pid {status.pid}); endpoints: {', '.join(status.endpoints)}")
-    return 0 if status.healthy else 4
+    return ExitCode.OK if status.healthy else ExitCode.UNAVAILABLE
 
 
 def _check(args: argparse.Namespace) -> int:
     etc = args.etc or layout_for(get_settings()).etc
     if not etc.is_dir():
-        print(f"safedial: no config folder at {etc} (run: safedial pbx render)")
-        return 2
+        raise BadInput(f"no config folder at {etc} (run: safedial pbx render)")
     guard.check_directory(etc)
     print(f"config is safe: {etc}")
-    return 0
+    return ExitCode.OK

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from gateway.errors import ExitCode
 from gateway.people import service as people
 from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields, parse_input
 from gateway.wiring import build_context
@@ -150,7 +151,7 @@ def _participant_add(args: argparse.Namespace) -> int:
             session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR,
             fields=parse_input(NewParticipant, _fields(args)))
     print(new_id)
-    return 0
+    return ExitCode.OK
 
 
 def _participant_update(args: argparse.Namespace) -> int:
@@ -161,7 +162,7 @@ def _participant_update(args: argparse.Namespace) -> int:
             session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR,
             participant_id=args.id, fields=fields, callbacks=ctx.callbacks())
     print(json.dumps({"id": args.id, "changed": changed}))
-    return 0
+    return ExitCode.OK
 
 
 def _participant_show(args: argparse.Namespace) -> int:
@@ -169,7 +170,7 @@ def _participant_show(args: argparse.Namespace) -> int:
     with ctx.db.unit_of_work() as session:
         view = people.show_participant(session, policy=ctx.policy, participant_id=args.id)
     print(json.dumps(view, ensure_ascii=False, indent=2))
-    return 0
+    return ExitCode.OK
 
 
 def _participant_list(args: argparse.Namespace) -> int:
@@ -177,7 +178,7 @@ def _participant_list(args: argparse.Namespace) -> int:
     with ctx.db.unit_of_work() as session:
         for view in people.list_participants(session, policy=ctx.policy, alias=args.alias):
             print(json.dumps(view, ensure_ascii=False))
-    return 0
+    return ExitCode.OK
 
 
 def _participant_erase(args: argparse.Namespace) -> int:
@@ -186,7 +187,7 @@ def _participant_erase(args: argparse.Namespace) -> int:
         people.erase_participant(session, actor=CLI_ACTOR, participant_id=args.id,
                                  callbacks=ctx.callbacks())
     print(f"erased {args.id}")
-    return 0
+    return ExitCode.OK
 
 
 def _advocate_add(args: argparse.Namespace) -> int:
@@ -197,14 +198,14 @@ def _advocate_add(args: argparse.Namespace) -> int:
         new_id = people.create_advocate(
             session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR, fields=fields)
     print(new_id)
-    return 0
+    return ExitCode.OK
 
 
 def _advocate_show(args: argparse.Namespace) -> int:
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
         print(json.dumps(people.show_advocate(session, advocate_id=args.id), ensure_ascii=False))
-    return 0
+    return ExitCode.OK
 
 
 def _advocate_token(args: argparse.Namespace) -> int:
@@ -212,4 +213,4 @@ def _advocate_token(args: argparse.Namespace) -> int:
     with ctx.db.unit_of_work() as session:
         token = people.issue_token(session, actor=CLI_ACTOR, advocate_id=args.id)
     print(token)
-    return 0
+    return ExitCode.OK

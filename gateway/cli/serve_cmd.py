@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gateway.errors import ExitCode
+
 
 def register(commands: Any) -> None:
     cmd = commands.add_parser("serve", help="run the web app and /api/ (OpenAPI at /api/docs)")
@@ -20,4 +22,4 @@ def _serve(args: argparse.Namespace) -> int:
 
     uvicorn.run(create_app(), host=args.host, port=args.port, log_level="warning",
                 access_log=False)
-    return 0
+    return ExitCode.OK
