@@ -94,6 +94,12 @@ class AppContext:
 
 
 def build_context(settings: Settings | None = None) -> AppContext:
+    """Settings, policy and database for one process, built once at its start.
+
+    Commands and ``serve`` migrate the schema here, once; nothing else does (jobs
+    get this context's services, they never build their own).
+    """
     settings = settings or get_settings()
     policy = load_policy(settings.policy_file)
-    return AppContext(settings=settings, db=Database(settings.database_url), policy=policy)
+    db = Database(settings.database_url).migrate()
+    return AppContext(settings=settings, db=db, policy=policy)

@@ -1,8 +1,10 @@
 """Engine, sessions and schema migrations.
 
-The schema is owned by Alembic (``gateway/storage/migrations``); opening the
-database brings it to the newest revision, so an operator never runs a
-separate migration step.
+The schema is owned by Alembic (``gateway/storage/migrations``). The one wiring
+point (``gateway.wiring.build_context``) calls ``Database.migrate`` once when a
+command or ``serve`` starts, so an operator never runs a separate migration step.
+Opening a ``Database`` does not migrate: Alembic's context is process-global and
+not thread-safe, so it runs once, before any worker thread uses the database.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Self
 
 from alembic import command
 from alembic.config import Config
@@ -55,11 +58,14 @@ def upgrade(engine: Engine) -> None:
 class Database:
     """One engine and its session factory; units of work commit at the edge."""
 
-    def __init__(self, url: str, migrate: bool = True) -> None:
+    def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        if migrate:
-            upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def migrate(self) -> Self:
+        """Bring the schema to the newest revision; once per process, at start-up."""
+        upgrade(self.engine)
+        return self
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:

@@ -45,7 +45,7 @@ def world(pbx: Pbx, tmp_path: Path) -> Iterator[AppContext]:
            "SAFEDIAL_RING_TIMEOUT_S": "5"}
     settings = load_settings(env)
     init_key_file(settings.key_file)
-    ctx = AppContext(settings=settings, db=Database(settings.database_url), policy=POLICY)
+    ctx = AppContext(settings=settings, db=Database(settings.database_url).migrate(), policy=POLICY)
     ctx.env = env  # type: ignore[attr-defined]
     yield ctx
     ctx.close()

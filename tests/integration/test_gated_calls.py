@@ -48,7 +48,7 @@ def world(pbx: Pbx, tmp_path: Path) -> Iterator[AppContext]:
            "SAFEDIAL_KEY_FILE": str(tmp_path / "keys.json")}
     settings = load_settings(env)
     init_key_file(settings.key_file)
-    ctx = AppContext(settings=settings, db=Database(settings.database_url), policy=POLICY)
+    ctx = AppContext(settings=settings, db=Database(settings.database_url).migrate(), policy=POLICY)
     ctx.env = env  # type: ignore[attr-defined]
     yield ctx
     ctx.close()

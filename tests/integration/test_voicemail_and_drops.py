@@ -85,7 +85,7 @@ def world(lab: VoicemailLab, tmp_path: Path) -> Iterator[AppContext]:
            "SAFEDIAL_KEY_FILE": str(tmp_path / "keys.json")}
     settings = load_settings(env)
     init_key_file(settings.key_file)
-    ctx = AppContext(settings=settings, db=Database(settings.database_url), policy=POLICY)
+    ctx = AppContext(settings=settings, db=Database(settings.database_url).migrate(), policy=POLICY)
     lab.far_end.clear_recordings()
     yield ctx
     ctx.close()

@@ -33,7 +33,8 @@ def make_world(root: Path, **extra: str) -> AppContext:
     env = world_environment(root, **extra)
     settings = load_settings(env)
     init_key_file(settings.key_file)
-    return AppContext(settings=settings, db=Database(settings.database_url), policy=POLICY)
+    db = Database(settings.database_url).migrate()
+    return AppContext(settings=settings, db=db, policy=POLICY)
 
 
 def participant_data(**overrides: Any) -> dict[str, Any]:
