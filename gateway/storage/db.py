@@ -5,6 +5,12 @@ point (``gateway.wiring.build_context``) calls ``Database.migrate`` once when a
 command or ``serve`` starts, so an operator never runs a separate migration step.
 Opening a ``Database`` does not migrate: Alembic's context is process-global and
 not thread-safe, so it runs once, before any worker thread uses the database.
+
+Database errors are translated in one place, an engine ``handle_error`` hook, so
+every user of the engine (units of work, migrations, the scheduler's job store) sees
+one ``DatabaseUnavailable`` that names the kind of problem (locked, read-only,
+corrupt, ...) and never the SQL or its values; the engine hides parameters from
+its own messages and logs as well (``hide_parameters``).
 """
 
 from __future__ import annotations
@@ -17,10 +23,54 @@ from typing import Self
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import exc as sa
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from gateway.errors import DatabaseUnavailable
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: How long SQLite waits for another writer's lock before giving up (``?timeout=`` wins).
+SQLITE_BUSY_TIMEOUT_S = 5.0
+
+_LOCKED = ("locked", "it is locked by another process; try again shortly")
+_CORRUPT = ("corrupt", "the file is not a database or is corrupt; restore it from a backup")
+#: SQLite's result codes that mean "cannot use the database now", in plain words.
+_SQLITE_REASONS: dict[str, tuple[str, str]] = {
+    "SQLITE_BUSY": _LOCKED,
+    "SQLITE_LOCKED": _LOCKED,
+    "SQLITE_READONLY": ("read-only", "it is read-only; check the file's permissions and "
+                                     "SAFEDIAL_DATABASE_URL"),
+    "SQLITE_NOTADB": _CORRUPT,
+    "SQLITE_CORRUPT": _CORRUPT,
+    "SQLITE_CANTOPEN": ("cannot-open", "the file cannot be opened; check its folder and "
+                                       "SAFEDIAL_DATABASE_URL"),
+    "SQLITE_PERM": ("denied", "access to the file is denied"),
+    "SQLITE_FULL": ("disk-full", "the disk is full"),
+    "SQLITE_IOERR": ("io-error", "the disk reported an input/output error"),
+}
+_UNREACHABLE = ("unreachable", "it cannot be reached or did not answer; is its server up?")
+
+
+def _unavailable(context: ExceptionContext) -> DatabaseUnavailable | None:
+    """The plain-words error for a database that cannot be used now; None for anything else.
+
+    Only the driver's error *code* is read: the SQLAlchemy error's text holds the SQL.
+    Errors that mean a bug (a constraint, a syntax error) are left as they are.
+    """
+    error = context.sqlalchemy_exception
+    code = getattr(context.original_exception, "sqlite_errorname", None)
+    if isinstance(code, str):
+        reason = _SQLITE_REASONS.get("_".join(code.split("_")[:2]))
+    elif isinstance(error, sa.OperationalError | sa.InterfaceError):
+        reason = _UNREACHABLE
+    else:
+        reason = None
+    if reason is None:
+        return None
+    kind, words = reason
+    return DatabaseUnavailable(f"database unavailable: {words}", reason=kind)
 
 
 def alembic_config(url: str) -> Config:
@@ -32,10 +82,21 @@ def alembic_config(url: str) -> Config:
 
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and parsed.database and not parsed.query.get("uri"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
-    if parsed.get_backend_name() == "sqlite":
+    connect_args: dict[str, float] = {}
+    if sqlite and "timeout" not in parsed.query:
+        connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_S
+    engine = create_engine(url, hide_parameters=True, connect_args=connect_args)
+
+    @event.listens_for(engine, "handle_error")
+    def _translate(context: ExceptionContext) -> None:
+        error = _unavailable(context)
+        if error is not None:
+            raise error
+
+    if sqlite:
 
         @event.listens_for(engine, "connect")
         def _foreign_keys(dbapi_connection, _record):  # type: ignore[no-untyped-def]
