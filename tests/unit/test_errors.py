@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -141,3 +142,11 @@ def test_the_tree_drawn_in_gateway_errors_matches_the_classes(error: type[SafeDi
     assert drawn.groups() == (error.error_id, str(int(error.exit_code)), str(error.http_status))
     parent = error.__mro__[1]
     assert parent.__name__ in (errors_module.__doc__ or ""), "drawn under its parent"
+
+
+def test_the_readme_table_lists_every_error_id_with_its_exit_code_and_status() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    rows = {match[0]: (int(match[1]), int(match[2])) for match in
+            re.findall(r"^\| `([a-z-]+)` \| (\d) \| (\d{3}) \|", readme, flags=re.MULTILINE)}
+    expected = {error.error_id: (int(error.exit_code), error.http_status) for error in ERRORS}
+    assert rows == expected
