@@ -1,9 +1,9 @@
 """Entry point of the ``safedial`` command.
 
 Exit codes (the contract, ``gateway.errors.ExitCode``): 0 done, 2 bad usage or
-input, 3 refused by policy or lock, 4 a service SafeDial needs is unavailable (PBX,
-AMI, database), 5 could not originate. Each error carries its own code, so this
-module has one ``except`` for all of them.
+input, 3 refused (policy, a lock, the leak guard, a broken audit chain), 4 a service
+SafeDial needs is unavailable (PBX, AMI, database), 5 could not originate. Each error
+carries its own code, so this module has one ``except`` for all of them.
 """
 
 from __future__ import annotations
