@@ -22,6 +22,7 @@ from gateway.storage.auditchain import (
     next_record,
     verify_chain,
 )
+from gateway.storage.db import lock_for_append
 from gateway.storage.tables import AuditRow
 
 
@@ -67,6 +68,7 @@ def append(
     now: datetime | None = None,
 ) -> AuditRecord:
     """Add one entry in the caller's unit of work (it commits with the change it records)."""
+    lock_for_append(session, "safedial.audit_log")
     last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
     record = next_record(
         _to_record(last) if last else None,

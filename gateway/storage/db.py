@@ -22,7 +22,7 @@ from typing import Self
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy import exc as sa
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.url import make_url
@@ -106,6 +106,24 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
     return engine
+
+
+def lock_for_append(session: Session, name: str) -> None:
+    """Take the write lock before reading what the next row is built on (an append-only
+    chain reads its last entry): two writers then append one after the other instead of
+    both building on the same last row.
+
+    SQLite: start the transaction as ``BEGIN IMMEDIATE`` (the driver otherwise begins
+    only at the first write, after the read). A transaction that already wrote holds
+    the lock. PostgreSQL: a transaction-scoped advisory lock named after ``name``.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
 
 
 def upgrade(engine: Engine) -> None:

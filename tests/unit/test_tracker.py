@@ -101,6 +101,19 @@ def test_the_refused_recording_names_the_dialplan_refusal():
     assert _replay("refused-missing-mode").report().refusal == "callerid-mode-invalid"
 
 
+@pytest.mark.parametrize(
+    ("name", "complete_after_each"),
+    [
+        pytest.param(
+            "answered-masked", [False, False, False, True], id="ended-after-originate-response"
+        ),
+        pytest.param(
+            "refused-missing-mode", [False, False, True], id="ended-before-originate-response"
+        ),
+        pytest.param("rejected-anonymous-433", [False, False, False, True], id="rejected"),
+        pytest.param("advocate-no-answer", [False, True], id="advocate-leg-only"),
+    ],
+)
 def test_a_call_is_complete_only_once_every_needed_message_arrived(name, complete_after_each):
     messages = load_recording(name)
     tracker = CallTracker(_call_id(messages))
