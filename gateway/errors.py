@@ -23,7 +23,8 @@ Exception tree (class, error id, exit code, HTTP status)::
     ├── Refused                   refused              3  409  policy, a lock or a check says no
     │   ├── CallRefused*          refused              3  409  the policy said no; has the decision
     │   ├── UnsafeConfig*         pbx-config-unsafe    3  409  the leak guard refuses a config
-    │   └── BrokenChainError*     audit-chain-broken   3  409  the audit log does not verify
+    │   ├── BrokenChainError*     audit-chain-broken   3  409  the audit log does not verify
+    │   └── LockNotClearable*     lock-not-clearable   3  409  no self-test passed since a failure
     ├── ServiceUnavailable        service-unavailable  4  503  a service SafeDial needs is down
     │   ├── PbxUnavailable        pbx-unavailable      4  503  Asterisk or AMI cannot be reached
     │   │   └── PbxError*         pbx-unavailable      4  503  the private Asterisk misbehaved

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,7 +18,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.callerid import CallerIdMode
-from gateway.domain.policy import AgencyPolicy, AmdTiming, CallbackLimits
+from gateway.domain.policy import AgencyPolicy, AmdTiming, CallbackLimits, SelftestPolicy
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
 from gateway.errors import ConfigurationError
 from gateway.validation import plain_message
@@ -102,6 +103,12 @@ class _Voicemail(_Strict):
     callback_hours: str = Field(default="weekdays between 9 and 5", min_length=3, max_length=120)
 
 
+class _Selftest(_Strict):
+    time: str = Field(default="03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    max_age_hours: int = Field(default=36, ge=1, le=24 * 14)
+    neutral_caller_names: list[str] = Field(default_factory=list, max_length=20)
+
+
 class _PolicyFile(_Strict):
     agency: _Agency = _Agency()
     defaults: _Defaults = _Defaults()
@@ -111,6 +118,7 @@ class _PolicyFile(_Strict):
     identity: _Identity = _Identity()
     amd: _Amd = _Amd()
     voicemail: _Voicemail = _Voicemail()
+    selftest: _Selftest = _Selftest()
 
 
 def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
@@ -171,6 +179,11 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
         amd=AmdTiming(**parsed.amd.model_dump()),
         organisation_names=tuple(parsed.voicemail.organisation_names),
         callback_hours=parsed.voicemail.callback_hours,
+        selftest=SelftestPolicy(
+            time=time.fromisoformat(parsed.selftest.time),
+            max_age_hours=parsed.selftest.max_age_hours,
+            neutral_caller_names=tuple(parsed.selftest.neutral_caller_names),
+        ),
     )
 
 

@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -93,6 +93,16 @@ class Settings(BaseModel):
     #: How long the dialplan waits for the gateway's second decision once the
     #: advocate answers; no answer in time means the participant is not dialled.
     confirm_timeout_s: int = Field(default=10, ge=2, le=60)
+    #: A number the agency controls on the same trunk: the privacy self-test calls it.
+    canary_number: str | None = None
+    #: ``masked``: send P-Asserted-Identity (masked number) with ``Privacy: id`` on
+    #: withheld calls, for carriers that require a network-asserted identity.
+    trunk_asserted_identity: Literal["none", "masked"] = "none"
+    #: Lock every caller-ID mode that has not passed the self-test lately (labs only: false).
+    selftest_required: bool = True
+    #: Optional URL receiving a JSON alert when a self-test fails or a pass is stale.
+    alert_webhook: str | None = Field(default=None, pattern=r"^https?://[^\s]+$",
+                                      max_length=2000)
     #: The Asterisk config templates rendered by ``safedial pbx render``.
     dialplans_dir: Path = _PROJECT / "dialplans"
     #: Voicemail scripts, briefings, notices and human recordings, per language.
@@ -103,7 +113,8 @@ class Settings(BaseModel):
     asterisk_modules_dir: Path = Path("/usr/lib/asterisk/modules")
     asterisk_data_dir: Path = Path("/usr/share/asterisk")
 
-    @field_validator("masked_number", "agency_number", "gateway_number", mode="before")
+    @field_validator("masked_number", "agency_number", "gateway_number", "canary_number",
+                     mode="before")
     @classmethod
     def _numbers_are_e164(cls, value: object) -> object:
         return None if value is None else _e164(value)
@@ -153,6 +164,12 @@ class Settings(BaseModel):
             raise ValueError(
                 "SAFEDIAL_MASKED_NUMBER must differ from SAFEDIAL_AGENCY_NUMBER: "
                 "the agency's own number must never reach a participant"
+            )
+        if self.canary_number is not None and self.canary_number in (
+                self.masked_number, self.agency_number, self.gateway_number):
+            raise ValueError(
+                "SAFEDIAL_CANARY_NUMBER must differ from the masked, agency and gateway numbers: "
+                "the self-test must see what a participant's phone sees"
             )
         if self.rtp_end <= self.rtp_start:
             raise ValueError("SAFEDIAL_RTP_END must be above SAFEDIAL_RTP_START")

@@ -7,9 +7,12 @@ context itself.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from gateway.ami.canary import AmiCanaryProbe
 from gateway.ami.client import AmiCallControl
 from gateway.callbacks import jobs as callback_jobs
 from gateway.callbacks.runner import CallbackRunner
@@ -18,11 +21,18 @@ from gateway.calls import jobs as call_jobs
 from gateway.calls.book import CallBook
 from gateway.calls.gate import CallGate
 from gateway.domain.policy import AgencyPolicy
+from gateway.errors import BadInput
 from gateway.pbx import guard
 from gateway.pbx.process import layout_for
 from gateway.pbx.render import ami_secret
+from gateway.phone import PhoneNumber
 from gateway.policyfile import load_policy
 from gateway.scheduling.scheduler import Scheduler
+from gateway.selftest import jobs as selftest_jobs
+from gateway.selftest.alerts import Alerts
+from gateway.selftest.locks import PrivacyLocks
+from gateway.selftest.runs import SelftestRuns
+from gateway.selftest.service import CanaryProbe, SelfTest
 from gateway.settings import Settings, get_settings
 from gateway.storage.db import Database
 from gateway.storage.keyring import KeyRing
@@ -53,6 +63,8 @@ class AppContext:
     policy: AgencyPolicy
     #: Calls placed by this process (the API's ``GET /api/calls/{id}``).
     call_book: CallBook = field(default_factory=CallBook)
+    #: Self-test runs started on demand by this process.
+    selftest_runs: SelftestRuns = field(default_factory=SelftestRuns)
 
     def __post_init__(self) -> None:
         #: The process's one scheduler; stores jobs on first use, runs them after start_jobs().
@@ -76,16 +88,41 @@ class AppContext:
     def gate(self) -> CallGate:
         return CallGate(db=self.db, policy=self.policy, settings=self.settings,
                         keys=lambda: self.keys, connect=self.call_control,
-                        verify_pbx_safe=self.verify_pbx_safe, outcomes=self.callbacks())
+                        verify_pbx_safe=self.verify_pbx_safe, outcomes=self.callbacks(),
+                        locks=self.privacy_locks().state)
 
     def callback_runner(self) -> CallbackRunner:
         return CallbackRunner(callbacks=self.callbacks(), gate=self.gate())
+
+    def privacy_locks(self) -> PrivacyLocks:
+        return PrivacyLocks(db=self.db, policy=self.policy.selftest,
+                            required=self.settings.selftest_required)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        return Alerts(self.settings.alert_webhook)
+
+    def selftest(self) -> SelfTest:
+        return SelfTest(db=self.db, settings=self.settings, policy=self.policy,
+                        keys=lambda: self.keys, connect=self.canary_probe,
+                        verify_pbx_safe=self.verify_pbx_safe, alerts=self.alerts)
+
+    @asynccontextmanager
+    async def canary_probe(self) -> AsyncIterator[CanaryProbe]:
+        """A connection to the PBX for self-test calls to the configured canary."""
+        if not self.settings.canary_number:
+            raise BadInput("no canary is configured: set SAFEDIAL_CANARY_NUMBER")
+        async with self.call_control() as control:
+            yield AmiCanaryProbe(control, PhoneNumber(self.settings.canary_number),
+                                 self.settings.ring_timeout_s)
 
     # -- life cycle ----------------------------------------------------------------------
     def start_jobs(self) -> None:
         """Run scheduled work in this process (the server): each feature registers its jobs."""
         for feature in (callback_jobs, call_jobs):
             feature.register(self.scheduler, self)
+        selftest_jobs.register(self.scheduler, self, at=self.policy.selftest.time,
+                               zone=self.policy.timezone)
         self.scheduler.start(run_jobs=True)
 
     def close(self) -> None:

@@ -100,6 +100,7 @@ class AmiCallControl:
         self._lost: dict[str, asyncio.Event] = {}
         self._confirms: dict[str, Callable[[], Awaitable[bool]]] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self._listeners: dict[str, list[Callable[[Mapping[str, str]], None]]] = {}
 
     async def connect(self, timeout: float = CONNECT_TIMEOUT_S) -> None:
         """Connect and log in, or raise ``PbxUnavailable``."""
@@ -154,7 +155,19 @@ class AmiCallControl:
         for lost in self._lost.values():
             lost.set()
 
+    def subscribe(self, user_event: str, listener: Callable[[Mapping[str, str]], None]
+                  ) -> Callable[[], None]:
+        """Call ``listener`` with every UserEvent named ``user_event`` until unsubscribed.
+
+        For events that belong to no call of ours (the canary's reading arrives
+        on an inbound channel). The listener must keep only what it needs.
+        """
+        self._listeners.setdefault(user_event, []).append(listener)
+        return lambda: self._listeners.get(user_event, []).remove(listener)
+
     def _on_event(self, _manager: object, event: Mapping[str, str]) -> None:
+        for listener in list(self._listeners.get(event.get("UserEvent", ""), ())):
+            listener(event)
         tracker = self._trackers.get(call_id_of(event))
         if tracker is None:
             return
@@ -264,11 +277,16 @@ class AmiCallControl:
 
     def build_originate(self, request: DialRequest, call_id: str) -> dict[str, Any]:
         """The Originate action: ring the advocate, continue in the call context."""
+        if request.advocate is None:  # the self-test: nobody's phone rings first
+            hold = dialvars.SELFTEST_HOLD_EXTENSION
+            ring_first = f"Local/{hold}@{dialvars.SELFTEST_HOLD_CONTEXT}"
+        else:
+            ring_first = f"PJSIP/{request.advocate.e164}@{dialvars.TRUNK_ENDPOINT}"
         return {
             "Action": "Originate",
             "ActionID": f"safedial-{call_id}",
             "ChannelId": call_id,
-            "Channel": f"PJSIP/{request.advocate.e164}@{dialvars.TRUNK_ENDPOINT}",
+            "Channel": ring_first,
             "Context": dialvars.CALL_CONTEXT,
             "Exten": dialvars.CALL_EXTENSION,
             "Priority": "1",

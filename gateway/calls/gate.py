@@ -76,19 +76,20 @@ class CallGate:
     connect: ConnectCallControl
     verify_pbx_safe: Callable[[], None]
     outcomes: CallOutcomeListener
+    #: The privacy lock, from the self-test records. Required: no default means "unlocked".
+    locks: Callable[[], LockState]
     clock: Clock = utc_now
 
     # -- the first decision ------------------------------------------------------------
     def prepare(self, *, participant_id: str, advocate_id: str, actor: str,
-                kind: CallKind = CallKind.CALL, attempt: int = 0,
-                locks: LockState | None = None) -> PreparedCall:
+                kind: CallKind = CallKind.CALL, attempt: int = 0) -> PreparedCall:
         """First decision; the exact request the PBX must dial and its audio.
 
         Raises ``CallRefused`` (a call record says ``refused``) when the policy says no.
         """
         now = self.clock()
         participant, advocate = self._facts(participant_id, advocate_id)
-        decision = self._judge(participant, advocate, now, locks)
+        decision = self._judge(participant, advocate, now)
         self._audit_decision(actor=actor, participant_id=participant_id, decision=decision,
                              stage="decision")
         call_id = str(uuid.uuid4())
@@ -121,8 +122,7 @@ class CallGate:
 
     # -- placing it, with the second decision --------------------------------------------
     async def run(self, prepared: PreparedCall, *, participant_id: str, advocate_id: str,
-                  actor: str, control: CallControl | None = None,
-                  locks: LockState | None = None) -> CallReport:
+                  actor: str, control: CallControl | None = None) -> CallReport:
         """Place an allowed call; the second decision runs when the advocate answers.
 
         Without ``control`` it connects to the PBX itself. The call's audio (the
@@ -133,7 +133,7 @@ class CallGate:
 
         async def confirm() -> bool:
             again = await asyncio.to_thread(
-                self._decide, participant_id, advocate_id, self.clock(), locks)
+                self._decide, participant_id, advocate_id, self.clock())
             await asyncio.to_thread(self._audit_decision, actor=actor,
                                     participant_id=participant_id, decision=again,
                                     stage="recheck")
@@ -188,14 +188,13 @@ class CallGate:
                 people_records.get_advocate_row(session, advocate_id))
         return participant, advocate
 
-    def _decide(self, participant_id: str, advocate_id: str, now: datetime,
-                locks: LockState | None) -> Decision:
-        return self._judge(*self._facts(participant_id, advocate_id), now, locks)
+    def _decide(self, participant_id: str, advocate_id: str, now: datetime) -> Decision:
+        return self._judge(*self._facts(participant_id, advocate_id), now)
 
-    def _judge(self, participant: ParticipantFacts, advocate: AdvocateFacts, now: datetime,
-               locks: LockState | None) -> Decision:
+    def _judge(self, participant: ParticipantFacts, advocate: AdvocateFacts,
+               now: datetime) -> Decision:
         return decide(participant=participant, advocate=advocate, policy=self.policy,
-                      locks=locks or LockState(), now=now,
+                      locks=self.locks(), now=now,
                       masked_number_configured=bool(self.settings.masked_number))
 
     def _audit_decision(self, *, actor: str, participant_id: str, decision: Decision,

@@ -50,9 +50,13 @@ class NextAction(StrEnum):
 
 @dataclass(frozen=True)
 class DialRequest:
-    """Everything the PBX needs for one two-leg call, already decided and validated."""
+    """Everything the PBX needs for one two-leg call, already decided and validated.
 
-    advocate: PhoneNumber
+    ``advocate`` None is the privacy self-test: a Local channel inside the PBX
+    stands in for the advocate's phone, and the participant is the canary.
+    """
+
+    advocate: PhoneNumber | None
     participant: PhoneNumber
     mode: CallerIdMode
     ring_timeout_s: int = 30
@@ -69,7 +73,7 @@ class DialRequest:
     def __post_init__(self) -> None:
         if not 5 <= self.ring_timeout_s <= 120:
             raise ValueError("ring timeout must be between 5 and 120 seconds")
-        if self.advocate == self.participant:
+        if self.advocate is not None and self.advocate == self.participant:
             raise ValueError("the advocate's phone and the participant's phone must differ")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from gateway.callerid import CallerIdMode
 from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.calls.service import place_call
-from gateway.errors import BadInput, ExitCode
+from gateway.errors import BadInput, ExitCode, Refused
 from gateway.pbx.dialvars import DIALPLAN_REFUSALS
 from gateway.phone import InvalidPhoneNumber, PhoneNumber
 from gateway.settings import Settings, get_settings
@@ -88,6 +88,10 @@ def _call(args: argparse.Namespace) -> int:
         return _gated_call(args)
     settings = get_settings()
     request = _request(args, settings)
+    locks = build_context(settings).privacy_locks().state()
+    if request.mode in locks.locked_modes:  # lab calls are subject to the privacy lock too
+        raise Refused(f"caller-ID mode '{request.mode.value}' is locked: "
+                      + "; ".join(locks.reasons) + " (run: safedial selftest)")
     report = asyncio.run(_place(settings, request))
     print(report.as_json_line())
     if report.outcome is Outcome.REFUSED:

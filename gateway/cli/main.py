@@ -20,6 +20,7 @@ from gateway.cli import (
     keys_cmd,
     pbx_cmd,
     people_cmd,
+    selftest_cmd,
     serve_cmd,
 )
 from gateway.errors import ExitCode, SafeDialError
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_cmd.register(commands)
     audit_cmd.register(commands)
     callbacks_cmd.register(commands)
+    selftest_cmd.register(commands)
     return parser
 
 

@@ -7,12 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from gateway.cli.selftest_cmd import status_line
 from gateway.domain.policy import AgencyPolicy
 from gateway.errors import BadInput, ExitCode
 from gateway.pbx import guard
 from gateway.pbx.process import Asterisk, layout_for, render
 from gateway.policyfile import load_policy
 from gateway.settings import Settings, get_settings
+from gateway.wiring import build_context
 
 
 def register(commands: Any) -> None:
@@ -87,6 +89,7 @@ def _down(_args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     status = _asterisk().status()
+    privacy = build_context().privacy_locks().status()
     if args.json:
         print(
             json.dumps(
@@ -95,6 +98,7 @@ def _status(args: argparse.Namespace) -> int:
                     "pid": status.pid,
                     "endpoints": list(status.endpoints),
                     "missing_endpoints": list(status.missing_endpoints),
+                    "selftest": privacy,
                 }
             )
         )
@@ -107,6 +111,9 @@ def _status(args: argparse.Namespace) -> int:
         )
     else:
         print(f"Asterisk running (pid {status.pid}); endpoints: {', '.join(status.endpoints)}")
+    if not args.json:
+        for mode in privacy:
+            print(f"privacy self-test: {status_line(mode)}")
     return ExitCode.OK if status.healthy else ExitCode.UNAVAILABLE
 
 

@@ -175,10 +175,14 @@ def _caller_id_reasons(mode: CallerIdMode, locks: LockState, masked_ok: bool) ->
     """A locked or unconfigured mode refuses; the mode is never swapped silently."""
     reasons: list[Reason] = []
     if mode in locks.locked_modes:
-        why = f" ({'; '.join(locks.reasons)})" if locks.reasons else ""
+        why = [reason.split(": ", 1)[-1] for reason in locks.reasons
+               if reason.startswith(f"{mode.value}: ")]
         text = (
-            f"Caller-ID mode '{mode.value}' is locked by the privacy self-test{why}: "
-            "an admin must run the self-test and clear the lock before calling."
+            f"Caller-ID mode '{mode.value}' is locked"
+            f"{': ' + '; '.join(why) if why else ' by the privacy self-test'}. "
+            "No call can be placed in this mode until an admin runs 'safedial selftest' "
+            "and it passes (after a failure, also 'safedial lock clear'). Meanwhile, "
+            "wait for the participant to call, or ask an admin."
         )
         reasons.append(Reason("caller-id-locked", text))
     if mode is CallerIdMode.MASKED and not masked_ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import time, timedelta
 
 from gateway.callerid import CallerIdMode
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailKind, VoicemailRule
@@ -55,6 +56,20 @@ class AmdTiming:
     maximum_word_length: int = 5000
 
 
+@dataclass(frozen=True)
+class SelftestPolicy:
+    """When the privacy self-test runs (agency time) and how long a pass stays good."""
+
+    time: time = time(3, 30)
+    max_age_hours: int = 36
+    #: Caller names a masked call may show at the canary (a CNAM naming the agency fails).
+    neutral_caller_names: tuple[str, ...] = ()
+
+    @property
+    def max_age(self) -> timedelta:
+        return timedelta(hours=self.max_age_hours)
+
+
 GENERIC_VOICEMAIL = VoicemailRule(VoicemailKind.GENERIC)
 WAIT_ON_DROP = DropRule(DropProtocolKind.WAIT)
 DEFAULT_CALLBACK_LIMITS = CallbackLimits()
@@ -78,3 +93,4 @@ class AgencyPolicy:
     organisation_names: tuple[str, ...] = ()
     #: Spoken in voicemail scripts as the hours to call back.
     callback_hours: str = "weekdays between 9 and 5"
+    selftest: SelftestPolicy = SelftestPolicy()

@@ -10,6 +10,10 @@ from typing import Final
 CALL_CONTEXT: Final = "safedial-call"
 CALL_EXTENSION: Final = "participant"
 
+#: Where the self-test's Local channel stands in for the advocate's phone.
+SELFTEST_HOLD_CONTEXT: Final = "safedial-selftest-hold"
+SELFTEST_HOLD_EXTENSION: Final = "hold"
+
 #: The PJSIP endpoint carrying both legs.
 TRUNK_ENDPOINT: Final = "trunk"
 
@@ -36,6 +40,19 @@ DECIDED_PRIORITY: Final = "1"
 #: UserEvents the dialplan emits (AMI event ``UserEvent``, header ``UserEvent``).
 EVENT_ADVOCATE_ANSWERED: Final = "SafeDialAdvocateAnswered"
 EVENT_CALL_ENDED: Final = "SafeDialCallEnded"
+#: What the canary received (the one event that carries numbers, base64-encoded values;
+#: held in memory for the self-test's verdict, never logged or stored).
+EVENT_CANARY_READING: Final = "SafeDialCanaryReading"
+#: The reading's headers: the caller ID the canary got, and the raw SIP headers.
+CANARY_FIELDS: Final = {
+    "Number": "caller_number",
+    "Name": "caller_name",
+    "From": "From",
+    "Pai": "P-Asserted-Identity",
+    "Rpid": "Remote-Party-ID",
+    "Privacy": "Privacy",
+    "Diversion": "Diversion",
+}
 
 #: Why the dialplan refused to dial the participant (``Refusal`` header).
 DIALPLAN_REFUSALS: Final = {

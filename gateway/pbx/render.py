@@ -111,6 +111,10 @@ def template_values(
         "masked_number": settings.masked.e164,
         "contact_user": CONTACT_USER,
         "confirm_timeout_s": settings.confirm_timeout_s,
+        "canary_number": settings.canary_number,
+        # Digits only: a carrier may present the canary's number without its '+'.
+        "canary_digits": (settings.canary_number or "").lstrip("+"),
+        "selftest_hold_s": settings.ring_timeout_s * 2 + 60,
     }
 
 

@@ -125,3 +125,30 @@ class CallbackRow(Base):
     last_outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SelftestResultRow(Base):
+    """One mode's verdict in one privacy self-test run. A leak is named by role, never digits."""
+
+    __tablename__ = "selftest_results"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    mode: Mapped[str] = mapped_column(String(16), index=True)
+    verdict: Mapped[str] = mapped_column(String(16))
+    failed_check: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    leaked_role: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    sip_cause: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    trigger: Mapped[str] = mapped_column(String(16))  # scheduled | on-demand
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class LockClearanceRow(Base):
+    """An admin cleared a mode's failure lock (allowed only after a later pass)."""
+
+    __tablename__ = "lock_clearances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mode: Mapped[str] = mapped_column(String(16), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    cleared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,6 +12,7 @@ from gateway.web import errors
 from gateway.web.callbacks import router as callbacks_router
 from gateway.web.calls import router as calls_router
 from gateway.web.participants import router as people_router
+from gateway.web.selftest import router as selftest_router
 from gateway.wiring import AppContext, build_context
 
 
@@ -45,6 +46,7 @@ def create_app(context: AppContext | None = None, settings: Settings | None = No
     app.include_router(people_router)
     app.include_router(calls_router)
     app.include_router(callbacks_router)
+    app.include_router(selftest_router)
 
     @app.get("/api/health")
     def health() -> dict[str, str]:

@@ -17,3 +17,5 @@ def number_forms(e164: str) -> list[str]:
 def leaked(text: str, *numbers: str) -> list[str]:
     """Which of ``numbers`` appear in ``text`` in any form."""
     return [number for number in numbers if any(form in text for form in number_forms(number))]
+#: The self-test's canary: a number the agency controls on the same trunk.
+CANARY = "+12025550144"

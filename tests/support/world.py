@@ -12,7 +12,7 @@ from gateway.settings import load_settings
 from gateway.storage.db import Database
 from gateway.storage.keyring import init_key_file
 from gateway.wiring import AppContext
-from tests.support.numbers import ADVOCATE, AGENCY, GATEWAY, MASKED, PARTICIPANT
+from tests.support.numbers import ADVOCATE, AGENCY, CANARY, GATEWAY, MASKED, PARTICIPANT
 
 POLICY = AgencyPolicy(timezone="America/Toronto", default_region="US")
 
@@ -25,6 +25,7 @@ def world_environment(root: Path, **extra: str) -> dict[str, str]:
         "SAFEDIAL_MASKED_NUMBER": MASKED,
         "SAFEDIAL_GATEWAY_NUMBER": GATEWAY,
         "SAFEDIAL_AGENCY_NUMBER": AGENCY,
+        "SAFEDIAL_CANARY_NUMBER": CANARY,
         **extra,
     }
 

@@ -14,13 +14,16 @@ from gateway.pbx.process import render
 from gateway.people import service as people
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
+from tests.support.canary import pass_selftest
 from tests.support.numbers import PARTICIPANT, number_forms
 from tests.support.world import add_advocate, make_world, participant_data
 
 
 @pytest.fixture
 def world(tmp_path: Path) -> AppContext:
-    return make_world(tmp_path)
+    ctx = make_world(tmp_path)
+    pass_selftest(ctx)
+    return ctx
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from gateway.calls import records
 from gateway.calls.models import CallKind
 from gateway.people import service as people
 from gateway.web.app import create_app
+from tests.support.canary import run_selftest
 from tests.support.numbers import PARTICIPANT, number_forms
 from tests.support.world import add_advocate, add_participant, make_world
 
@@ -63,6 +64,7 @@ async def test_a_call_back_that_cannot_reach_the_pbx_is_marked_failed_not_left_r
     participant_id = add_participant(world, windows=["mon-sun 00:00-24:00"])
     advocate_id = add_advocate(world)
     world.verify_pbx_safe = lambda: None  # type: ignore[method-assign]
+    await run_selftest(world)
     now = datetime.now(UTC)
     callback_id = world.callbacks().create(
         plan=CallbackPlan(1, 2, now, now), participant_id=participant_id,

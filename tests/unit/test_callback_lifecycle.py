@@ -28,6 +28,7 @@ from gateway.people import service as people
 from gateway.storage.tables import CallbackRow
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
+from tests.support.canary import pass_selftest
 from tests.support.world import add_advocate, add_participant, make_world
 
 ALWAYS = ["mon-sun 00:00-24:00"]
@@ -58,6 +59,7 @@ class CountingPhone:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[AppContext]:
     ctx = make_world(tmp_path)
+    pass_selftest(ctx)
     yield ctx
     ctx.close()
 

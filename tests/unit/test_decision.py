@@ -242,9 +242,9 @@ def test_a_call_in_a_locked_mode_is_refused_and_never_switched_to_the_other_mode
     assert _codes(decision) == ["caller-id-locked"]
     assert decision.dial is None
     text = decision.reasons[0].text
-    assert "'withhold' is locked by the privacy self-test" in text
-    assert "self-test saw the number" in text
-    assert "an admin must run the self-test and clear the lock" in text
+    assert "'withhold' is locked: self-test saw the number" in text
+    assert "an admin runs 'safedial selftest'" in text, "the command that exists is named"
+    assert "Meanwhile" in text, "and what the advocate can do meanwhile"
 
 
 def test_a_lock_on_the_other_mode_does_not_refuse():

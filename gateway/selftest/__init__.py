@@ -1,0 +1,1 @@
+"""The caller-ID privacy self-test: test calls to the canary, verdicts, the lock, alerts."""
