@@ -20,11 +20,12 @@ failed=0
 ran=0
 summary=()
 
+# run_tier RELEASE [env arguments...]: env's own -u options must come first.
 run_tier() {
     local release=$1 started=$SECONDS rc
     shift
     echo "=== integration tier: Asterisk $release ==="
-    env SAFEDIAL_TEST_ASTERISK="$release" "$@" \
+    env "$@" SAFEDIAL_TEST_ASTERISK="$release" \
         "$py" -m pytest tests/integration -m integration "${pytest_args[@]}"
     rc=$?
     ran=$((ran + 1))
