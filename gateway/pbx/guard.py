@@ -124,7 +124,12 @@ def endpoint_defaults(version: int | None) -> dict[str, str]:
     return strictest
 
 
-def check_pjsip(conf: ConfigFile, version: int | None = None) -> Iterator[Finding]:
+def check_pjsip(conf: ConfigFile, version: int | None = None,
+                asserted_identity_pinned: bool = False) -> Iterator[Finding]:
+    """``asserted_identity_pinned``: the dialplan pins every Dial's caller ID to the masked
+    number, so P-Asserted-Identity (``send_pai`` with ``trust_id_outbound``, for carriers
+    that demand a network-asserted identity) can carry nothing else; ``send_rpid`` stays
+    refused."""
     file = conf.name
     for section in conf.concrete():
         kind = (section.get("type") or "").strip()
@@ -150,10 +155,12 @@ def check_pjsip(conf: ConfigFile, version: int | None = None) -> Iterator[Findin
                 )
         if kind != "endpoint":
             continue
-        yield from _check_endpoint(file, section, endpoint_defaults(version))
+        yield from _check_endpoint(file, section, endpoint_defaults(version),
+                                   asserted_identity_pinned)
 
 
-def _check_endpoint(file: str, section: Section, defaults: dict[str, str]) -> Iterator[Finding]:
+def _check_endpoint(file: str, section: Section, defaults: dict[str, str],
+                    asserted_identity_pinned: bool = False) -> Iterator[Finding]:
     def _effective(key: str) -> str:
         value = section.get(key)
         return value if value is not None else defaults.get(key, "")
@@ -165,6 +172,8 @@ def _check_endpoint(file: str, section: Section, defaults: dict[str, str]) -> It
             yield Finding(file, name, key, "is a number; it would show in From/Contact")
     trust_out = _true(_effective("trust_id_outbound"))
     for key in ("send_pai", "send_rpid"):
+        if key == "send_pai" and asserted_identity_pinned:
+            continue  # PAI can only carry the masked number (or anonymous), with Privacy: id
         if _true(_effective(key)) and trust_out:
             yield Finding(
                 file,
@@ -336,6 +345,23 @@ _CHECKS: dict[str, Callable[[ConfigFile], Iterator[Finding]]] = {
 }
 
 
+_ASSERTABLE = {"${SAFEDIAL_MASKED_CALLERID}"}
+
+
+def asserted_identity_pinned(extensions: ConfigFile) -> bool:
+    """True when every Dial anywhere pins its caller-ID number with ``f()`` to the masked
+    number (``SAFEDIAL_TRUNK_ASSERTED_IDENTITY=masked`` renders the withheld path so):
+    then an asserted identity can carry nothing else."""
+    dials = [value for context in extensions.concrete() for key, value in context.options
+             if key in ("exten", "same") and _DIAL.search(value)]
+    for line in dials:
+        pinned = _dial_options(line).get("f", "")
+        number = pinned.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in pinned else pinned
+        if number not in _ASSERTABLE:
+            return False
+    return bool(dials)
+
+
 def findings_for(
     texts: dict[str, str],
     load_include: Callable[[str], str | None],
@@ -345,9 +371,16 @@ def findings_for(
 
     ``version`` is the Asterisk major release that will read them (None: any).
     """
+    pinned = False
+    if "extensions.conf" in texts:
+        try:
+            pinned = asserted_identity_pinned(
+                parse("extensions.conf", texts["extensions.conf"], load_include))
+        except ConfigSyntaxError:
+            pinned = False  # reported below with the file's own findings
     checks: dict[str, Callable[[ConfigFile], Iterator[Finding]]] = {
         **_CHECKS,
-        "pjsip.conf": partial(check_pjsip, version=version),
+        "pjsip.conf": partial(check_pjsip, version=version, asserted_identity_pinned=pinned),
     }
     findings: list[Finding] = []
     for name in GUARDED_FILES:

@@ -154,6 +154,10 @@ def template_values(
         "contact_user": CONTACT_USER,
         "confirm_timeout_s": settings.confirm_timeout_s,
         "canary_number": settings.canary_number,
+        "asserted_identity": settings.trunk_asserted_identity == "masked",
+        "withheld_identity": ('"Anonymous" <${SAFEDIAL_MASKED_CALLERID}>'
+                              if settings.trunk_asserted_identity == "masked"
+                              else '"Anonymous" <anonymous>'),
         # Digits only: a carrier may present the canary's number without its '+'.
         "canary_digits": (settings.canary_number or "").lstrip("+"),
         "selftest_hold_s": settings.ring_timeout_s * 2 + 60,

@@ -7,6 +7,8 @@ the guard must refuse it naming the setting.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gateway.pbx.guard import (
@@ -526,3 +528,36 @@ def test_a_leak_asterisk_would_read_is_refused_however_it_is_written(
     rendered, file, old, new, setting
 ):
     assert setting in str(_refusal(_with(rendered, file, old, new)))
+
+
+def _rendered(**env: str) -> dict[str, str]:
+    return render_texts(load_settings(env), RuntimeLayout(Path("/tmp/safedial-guard-test")))
+
+
+def _findings(texts: dict[str, str]) -> list[str]:
+    return [f"{f.section} {f.setting}" for f in findings_for(texts, lambda _t: None)]
+
+
+def test_the_asserted_identity_option_renders_exactly_what_the_guard_allows() -> None:
+    texts = _rendered(SAFEDIAL_TRUNK_ASSERTED_IDENTITY="masked")
+    assert "send_pai = yes" in texts["pjsip.conf"]
+    assert 'If("Anonymous" <${SAFEDIAL_MASKED_CALLERID}>)u(prohib)' in texts["extensions.conf"]
+    assert _findings(texts) == []
+
+
+def test_asserted_identity_with_rpid_or_an_unpinned_dial_is_refused() -> None:
+    texts = _rendered(SAFEDIAL_TRUNK_ASSERTED_IDENTITY="masked")
+    with_rpid = {**texts, "pjsip.conf": texts["pjsip.conf"].replace("send_rpid = no",
+                                                                    "send_rpid = yes")}
+    assert _findings(with_rpid) == ["trunk send_rpid"]
+    unpinned = {**texts, "extensions.conf": texts["extensions.conf"].replace(
+        'If("Anonymous" <${SAFEDIAL_MASKED_CALLERID}>)', 'If("Anonymous" <anonymous>)')}
+    assert _findings(unpinned) == ["trunk send_pai"]
+
+
+def test_trust_hand_edited_into_the_default_config_is_refused() -> None:
+    texts = _rendered()
+    trusted = {**texts, "pjsip.conf": texts["pjsip.conf"].replace(
+        "send_pai = no", "send_pai = yes").replace("trust_id_outbound = no",
+                                                   "trust_id_outbound = yes")}
+    assert _findings(trusted) == ["trunk send_pai"]

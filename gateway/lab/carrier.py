@@ -1,0 +1,70 @@
+"""The lab carrier: a second real Asterisk standing in for the telephone network.
+
+SafeDial's trunk points at it. A call to the canary number comes back into
+SafeDial as a carrier delivers a call to a DID it hosts for the agency, so the
+privacy self-test sees what a participant's phone would see; every other
+number goes on to the phones behind it (the lab phone, or a test's far end).
+An honest carrier honours privacy: a withheld caller arrives anonymous, and
+the asserted identity is never shown to the callee. The fault behaviours
+exist so tests can prove the self-test catches a carrier that misbehaves.
+
+It has its own loopback address: PJSIP identifies peers by address, not port.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import jinja2
+
+from gateway.pbx.process import Asterisk, layout_for
+from gateway.pbx.render import RuntimeLayout, modules_dir
+from gateway.settings import Settings
+
+TEMPLATES = Path(__file__).resolve().parent / "carrier"
+#: Config shared with SafeDial's own: nothing written to disk that could hold a number.
+_SHARED_CONF = ("modules.conf.j2", "logger.conf.j2", "cdr.conf.j2", "cel.conf.j2")
+CARRIER_HOST = "127.0.0.4"
+
+Behaviour = Literal["honest", "shows-asserted-identity", "shows-agency-number"]
+
+
+class LabCarrier:
+    """The carrier Asterisk on ``host:port``, between SafeDial and the phones."""
+
+    def __init__(self, root: Path, *, settings: Settings, port: int,
+                 phones: tuple[str, int], canary: str, rtp: tuple[int, int],
+                 host: str = CARRIER_HOST, behaviour: Behaviour = "honest") -> None:
+        self.layout = RuntimeLayout(root.resolve(), chroot=layout_for(settings).chroot)
+        self.host, self.port = host, port
+        values = {
+            "root": str(self.layout.inside(self.layout.root)),
+            "modules_dir": str(modules_dir(settings, self.layout)),
+            "data_dir": str(settings.asterisk_data_dir),
+            "host": host, "port": port,
+            "gateway_host": settings.sip_bind, "gateway_port": settings.sip_port,
+            "phones_host": phones[0], "phones_port": phones[1],
+            "canary": canary, "masked": settings.masked_number,
+            "agency": settings.agency_number, "behaviour": behaviour,
+            "rtp_start": rtp[0], "rtp_end": rtp[1], "ring_s": settings.ring_timeout_s,
+        }
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(TEMPLATES)]),
+                                 undefined=jinja2.StrictUndefined,
+                                 autoescape=False)  # noqa: S701 - Asterisk config
+        for directory in self.layout.writable_dirs():
+            directory.mkdir(parents=True, exist_ok=True)
+        for template in TEMPLATES.glob("*.j2"):
+            text = env.get_template(template.name).render(values)
+            (self.layout.etc / template.name.removesuffix(".j2")).write_text(text)
+        for name in _SHARED_CONF:
+            shared = settings.dialplans_dir / name
+            (self.layout.etc / name.removesuffix(".j2")).write_text(shared.read_text())
+        (self.layout.etc / "manager.conf").write_text("[general]\nenabled = no\n")
+        self.asterisk = Asterisk(self.layout, settings.asterisk_binary)
+
+    def start(self) -> None:
+        self.asterisk.start(check_config=False)  # a carrier is not a gateway
+
+    def stop(self) -> None:
+        self.asterisk.stop()
