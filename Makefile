@@ -6,21 +6,30 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_FLAGS ?=
+# Asterisk 22 LTS lives in a Debian sid root outside the repository, run with chroot.
+ASTERISK22_CACHE ?= /var/cache/safedial/asterisk22
+ASTERISK22_ROOT := $(ASTERISK22_CACHE)/root
+# The lab runs Asterisk 22 from that root when it is there (unless
+# SAFEDIAL_ASTERISK_ROOT is already set, even to empty for the host's Asterisk 16).
+LAB := if [ -z "$${SAFEDIAL_ASTERISK_ROOT+set}" ] && [ -x $(ASTERISK22_ROOT)/usr/sbin/asterisk ]; \
+	then export SAFEDIAL_ASTERISK_ROOT=$(ASTERISK22_ROOT); fi;
 
-.PHONY: help deps system-deps python-deps run stop test lint unit integration bench clean
+.PHONY: help deps system-deps python-deps run stop test lint unit integration integration-16 \
+	integration-22 bench clean
 
 help:
 	@echo "make run          start the local lab (Asterisk + lab phone) and print how to call"
 	@echo "make stop         stop the local lab"
 	@echo "make test         install what is missing, then lint, unit and integration tests"
 	@echo "make unit         unit tests only (no PBX)"
-	@echo "make integration  tests against a real Asterisk and sipp"
+	@echo "make integration  tests against a real Asterisk and sipp: Asterisk 16 and 22 in turn"
+	@echo "make integration-16 / integration-22   one of those tiers"
 	@echo "make bench        speed targets of the policy engine"
 
 deps: system-deps python-deps
 
 system-deps:
-	@bash scripts/install-system-deps.sh
+	@bash scripts/install-system-deps.sh $(ASTERISK22_CACHE)
 
 python-deps: $(STAMP)
 
@@ -37,7 +46,10 @@ unit: python-deps
 	$(PY) -m pytest tests/unit $(PYTEST_FLAGS)
 
 integration: deps
-	$(PY) -m pytest tests/integration -m integration $(PYTEST_FLAGS)
+	@PY=$(PY) bash scripts/integration-tiers.sh $(ASTERISK22_ROOT) $(PYTEST_FLAGS)
+
+integration-16 integration-22: integration-%: deps
+	@PY=$(PY) TIERS=$* bash scripts/integration-tiers.sh $(ASTERISK22_ROOT) $(PYTEST_FLAGS)
 
 test: deps lint unit integration
 
@@ -45,21 +57,23 @@ bench: python-deps
 	$(PY) benchmarks/bench_policy.py
 
 run: deps
-	@$(VENV)/bin/safedial pbx up
-	@$(PY) -m gateway.lab.phone start
-	@$(PY) -m gateway.lab.bootstrap
-	@$(PY) -m gateway.lab.server start
+	@$(LAB) $(VENV)/bin/safedial pbx up
+	@$(LAB) $(PY) -m gateway.lab.phone start
+	@$(LAB) $(PY) -m gateway.lab.bootstrap
+	@$(LAB) $(PY) -m gateway.lab.server start
 	@echo
 	@echo "Local lab is up (both phones are the lab phone). Try:"
+	@$(LAB) if [ -n "$${SAFEDIAL_ASTERISK_ROOT-}" ]; then \
+		echo "  export SAFEDIAL_ASTERISK_ROOT=$$SAFEDIAL_ASTERISK_ROOT  # the lab's Asterisk 22"; fi
 	@echo "  $(VENV)/bin/safedial participant list"
 	@echo "  $(VENV)/bin/safedial call --participant <participant id> --advocate <admin id>"
 	@echo "  curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/participants"
 	@echo "Stop it with: make stop"
 
 stop:
-	@-$(PY) -m gateway.lab.server stop
-	@-$(PY) -m gateway.lab.phone stop
-	@-$(VENV)/bin/safedial pbx down
+	@-$(LAB) $(PY) -m gateway.lab.server stop
+	@-$(LAB) $(PY) -m gateway.lab.phone stop
+	@-$(LAB) $(VENV)/bin/safedial pbx down
 
 clean: stop
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,11 @@ names without the prefix, in lower case (``sip_port = 5160``). The environment
 wins over the file. Defaults describe the local lab: Asterisk on loopback and a
 lab phone on 127.0.0.2. A malformed value stops start-up with a message naming
 the setting; nothing reads settings at import time (call ``get_settings()``).
+
+``SAFEDIAL_ASTERISK_ROOT`` names a Debian root holding Asterisk (the lab's
+Asterisk 22 from Debian sid). Asterisk then runs there with ``chroot``: the
+``asterisk_*`` paths are read inside that root, and the runtime folder must lie
+inside it (by default it does: ``<root>/var/lib/safedial/pbx``).
 """
 
 from __future__ import annotations
@@ -41,6 +46,10 @@ def _state_dir() -> Path:
 
 def _default_runtime_dir() -> Path:
     return _state_dir() / "pbx"
+
+
+#: Where the runtime folder goes inside an Asterisk root when none is named.
+RUNTIME_DIR_IN_ROOT = Path("var/lib/safedial/pbx")
 
 
 def _default_database_url() -> str:
@@ -100,8 +109,12 @@ class Settings(BaseModel):
     #: Rendered prompt audio (texts without personal data); default: in the runtime folder.
     prompt_cache_dir: Path | None = None
     asterisk_binary: str = "/usr/sbin/asterisk"
-    asterisk_modules_dir: Path = Path("/usr/lib/asterisk/modules")
+    #: None: wherever the installed Asterisk keeps its modules (Debian 11 and sid differ).
+    asterisk_modules_dir: Path | None = None
     asterisk_data_dir: Path = Path("/usr/share/asterisk")
+    #: A Debian root holding Asterisk, run there with chroot; None: the host's Asterisk.
+    #: With a root, the three paths above are as Asterisk sees them, inside it.
+    asterisk_root: Path | None = None
 
     @field_validator("masked_number", "agency_number", "gateway_number", mode="before")
     @classmethod
@@ -146,6 +159,36 @@ class Settings(BaseModel):
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,128}", value):
             raise ValueError("must be 16 to 128 letters, digits, '-' or '_'")
         return value
+
+    @field_validator("asterisk_root", mode="before")
+    @classmethod
+    def _root_is_absolute(cls, value: object) -> object:
+        if value is None or value == "":
+            return None  # an empty variable means "not set": the host's Asterisk
+        if not Path(str(value)).is_absolute():
+            raise ValueError("must be an absolute path")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _runtime_dir_defaults_into_the_root(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("asterisk_root") and not values.get(
+            "runtime_dir"
+        ):
+            return {**values, "runtime_dir": Path(values["asterisk_root"]) / RUNTIME_DIR_IN_ROOT}
+        return values
+
+    @model_validator(mode="after")
+    def _runtime_dir_is_inside_the_root(self) -> Settings:
+        if self.asterisk_root is not None and not self.runtime_dir.resolve().is_relative_to(
+            self.asterisk_root.resolve()
+        ):
+            raise ValueError(
+                "SAFEDIAL_RUNTIME_DIR must lie inside SAFEDIAL_ASTERISK_ROOT: Asterisk runs "
+                "chrooted there and sees nothing outside it "
+                f"(e.g. {self.asterisk_root / RUNTIME_DIR_IN_ROOT})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _numbers_are_kept_apart(self) -> Settings:

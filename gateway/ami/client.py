@@ -19,6 +19,7 @@ import logging
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from panoramisk import Manager
@@ -51,7 +52,9 @@ def _silent_logger() -> logging.Logger:
     return quiet
 
 
-def _variables(request: DialRequest, call_id: str) -> list[str]:
+def _variables(
+    request: DialRequest, call_id: str, pbx_path: Callable[[Path], Path]
+) -> list[str]:
     values = {
         dialvars.VAR_CALL_ID: call_id,
         dialvars.VAR_CALLERID_MODE: request.mode.value,
@@ -66,7 +69,9 @@ def _variables(request: DialRequest, call_id: str) -> list[str]:
         dialvars.VAR_BRIEFING: request.briefing,
         dialvars.VAR_NOTICE_DIR: request.notice_dir,
     }
-    values.update({name: str(path) for name, path in optional.items() if path is not None})
+    values.update(
+        {name: str(pbx_path(path)) for name, path in optional.items() if path is not None}
+    )
     for value in values.values():
         # AMI splits Variable values on commas and ends headers at line breaks.
         if any(char in value for char in ",\r\n|"):
@@ -90,10 +95,13 @@ class AmiCallControl:
         secret: str,
         advocate_caller_id: str,
         max_call_s: float = DEFAULT_MAX_CALL_S,
+        pbx_path: Callable[[Path], Path] | None = None,
     ) -> None:
+        """``pbx_path`` turns a sound path into the one Asterisk sees (its chroot)."""
         self._config = {"host": host, "port": port, "username": username, "secret": secret}
         self._advocate_caller_id = advocate_caller_id
         self._max_call_s = max_call_s
+        self._pbx_path = pbx_path or (lambda path: path)
         self._manager: Any = None
         self._trackers: dict[str, CallTracker] = {}
         self._wakeups: dict[str, asyncio.Event] = {}
@@ -275,7 +283,7 @@ class AmiCallControl:
             "CallerID": f"<{self._advocate_caller_id}>",
             "Timeout": str(request.ring_timeout_s * 1000),
             "Async": "true",
-            "Variable": _variables(request, call_id),
+            "Variable": _variables(request, call_id, self._pbx_path),
         }
 
     async def _originate(self, request: DialRequest, call_id: str, tracker: CallTracker) -> None:

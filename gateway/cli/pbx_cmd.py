@@ -10,7 +10,7 @@ from typing import Any
 from gateway.domain.policy import AgencyPolicy
 from gateway.errors import BadInput, ExitCode
 from gateway.pbx import guard
-from gateway.pbx.process import Asterisk, layout_for, render
+from gateway.pbx.process import Asterisk, asterisk_for, layout_for, render
 from gateway.policyfile import load_policy
 from gateway.settings import Settings, get_settings
 
@@ -47,8 +47,12 @@ def register(commands: Any) -> None:
 
 
 def _asterisk() -> Asterisk:
-    settings = get_settings()
-    return Asterisk(layout_for(settings), settings.asterisk_binary)
+    return asterisk_for(get_settings())
+
+
+def _where(asterisk: Asterisk) -> str:
+    chroot = asterisk.layout.chroot
+    return f"in {chroot} (chroot)" if chroot is not None else "on the host"
 
 
 def _policy(settings: Settings) -> AgencyPolicy:
@@ -72,7 +76,8 @@ def _up(args: argparse.Namespace) -> int:
     pid = asterisk.start()
     status = asterisk.status()
     print(
-        f"Asterisk up (pid {pid}): SIP {settings.sip_bind}:{settings.sip_port}, "
+        f"{asterisk.running_version()} up {_where(asterisk)} (pid {pid}): "
+        f"SIP {settings.sip_bind}:{settings.sip_port}, "
         f"AMI 127.0.0.1:{settings.ami_port}, trunk {settings.trunk_host}:{settings.trunk_port}, "
         f"endpoints: {', '.join(status.endpoints)}"
     )

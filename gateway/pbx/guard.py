@@ -6,8 +6,9 @@ refuses to start it when any leak vector from TELEPHONY.md is open. Each
 finding names the file, section and setting, and says why it matters.
 
 Options are judged by their effective value: an option left out counts with
-Asterisk 16's default, so ``send_connected_line`` (default yes) must be set to
-``no`` explicitly.
+the default of the Asterisk release that will run, so ``send_connected_line``
+(default yes in 16 and 22) must be set to ``no`` explicitly. When the release
+is not known, an option counts as on if it defaults to on in any release.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from gateway.errors import Refused
@@ -38,8 +40,7 @@ _PRES_SET = re.compile(r"\bCALLERID\(pres\)", re.IGNORECASE)
 _PRES_PROHIB = re.compile(r"\bCALLERID\(pres\)\s*=\s*prohib", re.IGNORECASE)
 _TRUE = {"yes", "true", "y", "t", "1", "on"}
 
-#: Asterisk 16 defaults of the endpoint options the guard judges.
-_ENDPOINT_DEFAULTS = {
+_COMMON_DEFAULTS = {
     "send_pai": "no",
     "send_rpid": "no",
     "trust_id_outbound": "no",
@@ -48,7 +49,16 @@ _ENDPOINT_DEFAULTS = {
     "trust_connected_line": "yes",
     "send_diversion": "yes",
     "send_history_info": "no",
-    "stir_shaken": "no",
+    "stir_shaken_profile": "",
+}
+
+#: Defaults of the endpoint options the guard judges, per Asterisk major release,
+#: as registered in res/res_pjsip/pjsip_configuration.c of 16.28 and 22.10.
+#: 22 dropped ``stir_shaken`` (still parsed, ignored with a warning) for
+#: ``stir_shaken_profile``; the guard refuses either when set.
+ENDPOINT_DEFAULTS: dict[int, dict[str, str]] = {
+    16: {**_COMMON_DEFAULTS, "stir_shaken": "off"},
+    22: dict(_COMMON_DEFAULTS),
 }
 
 #: Modules that write numbers to disk or send SIP traffic elsewhere.
@@ -66,6 +76,8 @@ _FORBIDDEN_MODULES = (
     "res_hep_rtcp.so",
     "res_stir_shaken.so",
     "res_pjsip_stir_shaken.so",
+    # 22: the custom CDR/CEL writers' shared backend
+    "res_cdrel_custom.so",
 )
 
 _ALLOWED_AMI_READ = {"call", "user", "originate"}
@@ -100,12 +112,19 @@ def _true(value: str | None) -> bool:
     return value is not None and value.strip().lower() in _TRUE
 
 
-def _effective(section: Section, key: str) -> str:
-    value = section.get(key)
-    return value if value is not None else _ENDPOINT_DEFAULTS.get(key, "")
+def endpoint_defaults(version: int | None) -> dict[str, str]:
+    """The defaults of ``version``; for an unknown release, on wherever any release has on."""
+    if version in ENDPOINT_DEFAULTS:
+        return ENDPOINT_DEFAULTS[version]
+    strictest: dict[str, str] = {}
+    for table in ENDPOINT_DEFAULTS.values():
+        for key, value in table.items():
+            if _true(value) or key not in strictest:
+                strictest[key] = value
+    return strictest
 
 
-def check_pjsip(conf: ConfigFile) -> Iterator[Finding]:
+def check_pjsip(conf: ConfigFile, version: int | None = None) -> Iterator[Finding]:
     file = conf.name
     for section in conf.concrete():
         kind = (section.get("type") or "").strip()
@@ -131,18 +150,22 @@ def check_pjsip(conf: ConfigFile) -> Iterator[Finding]:
                 )
         if kind != "endpoint":
             continue
-        yield from _check_endpoint(file, section)
+        yield from _check_endpoint(file, section, endpoint_defaults(version))
 
 
-def _check_endpoint(file: str, section: Section) -> Iterator[Finding]:
+def _check_endpoint(file: str, section: Section, defaults: dict[str, str]) -> Iterator[Finding]:
+    def _effective(key: str) -> str:
+        value = section.get(key)
+        return value if value is not None else defaults.get(key, "")
+
     name = section.name
     for key in ("from_user", "contact_user"):
         value = section.get(key) or ""
         if _NUMBERISH.search(value):
             yield Finding(file, name, key, "is a number; it would show in From/Contact")
-    trust_out = _true(_effective(section, "trust_id_outbound"))
+    trust_out = _true(_effective("trust_id_outbound"))
     for key in ("send_pai", "send_rpid"):
-        if _true(_effective(section, key)) and trust_out:
+        if _true(_effective(key)) and trust_out:
             yield Finding(
                 file,
                 name,
@@ -158,8 +181,15 @@ def _check_endpoint(file: str, section: Section) -> Iterator[Finding]:
         ("send_history_info", "the History-Info header ignores presentation"),
         ("stir_shaken", "Asterisk 16 signs the real identity even when withheld"),
     ):
-        if _true(_effective(section, key)):
+        if _true(_effective(key)):
             yield Finding(file, name, key, f"must be no: {why}")
+    if _effective("stir_shaken_profile").strip():
+        yield Finding(
+            file,
+            name,
+            "stir_shaken_profile",
+            "must be unset: STIR/SHAKEN attests the real caller identity",
+        )
 
 
 def check_extensions(conf: ConfigFile) -> Iterator[Finding]:
@@ -306,8 +336,19 @@ _CHECKS: dict[str, Callable[[ConfigFile], Iterator[Finding]]] = {
 }
 
 
-def findings_for(texts: dict[str, str], load_include: Callable[[str], str | None]) -> list[Finding]:
-    """Every finding for a set of config texts (file name to text)."""
+def findings_for(
+    texts: dict[str, str],
+    load_include: Callable[[str], str | None],
+    version: int | None = None,
+) -> list[Finding]:
+    """Every finding for a set of config texts (file name to text).
+
+    ``version`` is the Asterisk major release that will read them (None: any).
+    """
+    checks: dict[str, Callable[[ConfigFile], Iterator[Finding]]] = {
+        **_CHECKS,
+        "pjsip.conf": partial(check_pjsip, version=version),
+    }
     findings: list[Finding] = []
     for name in GUARDED_FILES:
         text = texts.get(name)
@@ -322,23 +363,27 @@ def findings_for(texts: dict[str, str], load_include: Callable[[str], str | None
         for directive in conf.directives:
             if directive.startswith("exec"):
                 findings.append(Finding(name, "", "#exec", "cannot be checked; remove it"))
-        findings.extend(_CHECKS[name](conf))
+        findings.extend(checks[name](conf))
     return findings
 
 
-def check_texts(texts: dict[str, str], load_include: Callable[[str], str | None]) -> None:
+def check_texts(
+    texts: dict[str, str],
+    load_include: Callable[[str], str | None],
+    version: int | None = None,
+) -> None:
     """Raise :class:`UnsafeConfig` unless every guarded file is safe."""
-    findings = findings_for(texts, load_include)
+    findings = findings_for(texts, load_include, version)
     if findings:
         raise UnsafeConfig(findings)
 
 
-def check_directory(etc: Path) -> None:
-    """Check the config files in ``etc`` as Asterisk would read them."""
+def check_directory(etc: Path, version: int | None = None) -> None:
+    """Check the config files in ``etc`` as Asterisk ``version`` (None: any) would read them."""
 
     def load(target: str) -> str | None:
         path = Path(target) if Path(target).is_absolute() else etc / target
         return path.read_text() if path.is_file() else None
 
     texts = {name: (etc / name).read_text() for name in GUARDED_FILES if (etc / name).is_file()}
-    check_texts(texts, load)
+    check_texts(texts, load, version)

@@ -6,12 +6,17 @@ by name, so a system Asterisk or another test's instance is never touched.
 After start the endpoints Asterisk really created are compared with the
 rendered pjsip.conf: a misspelt option only logs a warning and silently drops
 the object, which would leave calls going nowhere (or somewhere else).
+
+With ``SAFEDIAL_ASTERISK_ROOT`` the same Asterisk runs from a Debian root with
+``chroot`` (start, ``-V`` and every ``-rx``), reading the config at its path
+inside the root; its pid is an ordinary host pid, so stopping is unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -27,6 +32,8 @@ from gateway.settings import Settings
 
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
+CHROOT = "/usr/sbin/chroot"
+_VERSION = re.compile(r"Asterisk (?P<text>(?P<major>[0-9]+)\.[0-9][^\s]*)")
 
 
 class PbxError(PbxUnavailable):
@@ -45,15 +52,47 @@ class PbxStatus:
         return self.running and not self.missing_endpoints
 
 
+@dataclass(frozen=True)
+class AsteriskVersion:
+    """What ``asterisk -V`` or ``core show version`` names, e.g. ``22.10.1+dfsg...``."""
+
+    text: str
+    major: int
+
+    @classmethod
+    def parse(cls, output: str) -> AsteriskVersion:
+        found = _VERSION.search(output)
+        if found is None:
+            raise PbxError("cannot tell which Asterisk release this is")
+        return cls(found["text"], int(found["major"]))
+
+    def __str__(self) -> str:
+        return f"Asterisk {self.text}"
+
+
 def layout_for(settings: Settings) -> RuntimeLayout:
-    return RuntimeLayout(settings.runtime_dir.resolve())
+    root = settings.asterisk_root.resolve() if settings.asterisk_root is not None else None
+    return RuntimeLayout(settings.runtime_dir.resolve(), chroot=root)
+
+
+def asterisk_for(settings: Settings) -> Asterisk:
+    """The private Asterisk these settings describe (on the host, or in its root)."""
+    return Asterisk(layout_for(settings), settings.asterisk_binary)
 
 
 def render(settings: Settings, policy: AgencyPolicy | None = None) -> RuntimeLayout:
-    """Render the templates into the runtime folder, then guard what was written."""
+    """Render the templates for the installed release, then guard what was written.
+
+    When the release cannot be told (no Asterisk installed yet), the templates
+    render for any release and the guard judges by its strictest table.
+    """
     layout = layout_for(settings)
-    write_rendered(layout, render_texts(settings, layout, policy))
-    guard.check_directory(layout.etc)
+    try:
+        version: int | None = Asterisk(layout, settings.asterisk_binary).version().major
+    except PbxError:
+        version = None
+    write_rendered(layout, render_texts(settings, layout, policy, version))
+    guard.check_directory(layout.etc, version)
     return layout
 
 
@@ -70,11 +109,42 @@ class Asterisk:
         self.layout = layout
         self.binary = binary
 
+    def _command(self, *args: str) -> list[str]:
+        """``asterisk <args>``, through chroot when Asterisk lives in a root."""
+        chroot = self.layout.chroot
+        if chroot is None:
+            return [self.binary, *args]
+        if os.geteuid() != 0:
+            raise PbxError(f"running Asterisk from {chroot} needs root (chroot)")
+        if not self.layout.on_host(Path(self.binary)).is_file():
+            raise PbxError(
+                f"no Asterisk at {self.binary} inside {chroot} "
+                "(SAFEDIAL_ASTERISK_ROOT; `make deps` builds the lab's root)"
+            )
+        return [CHROOT, str(chroot), self.binary, *args]
+
+    def _with_config(self, *args: str) -> list[str]:
+        return self._command("-C", str(self.layout.inside(self.layout.asterisk_conf)), *args)
+
+    def version(self) -> AsteriskVersion:
+        """The installed release (``asterisk -V``); the PBX need not be running."""
+        try:
+            result = subprocess.run(
+                self._command("-V"), capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise PbxError(f"cannot run {self.binary}: {type(exc).__name__}") from None
+        return AsteriskVersion.parse(result.stdout)
+
+    def running_version(self) -> AsteriskVersion:
+        """The release of the running PBX, asked over its control socket."""
+        return AsteriskVersion.parse(self.cli("core show version"))
+
     def cli(self, command: str, timeout: float = 10.0) -> str:
         """Run one Asterisk CLI command over the control socket."""
         try:
             result = subprocess.run(
-                [self.binary, "-C", str(self.layout.asterisk_conf), "-rx", command],
+                self._with_config("-rx", command),
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -99,13 +169,13 @@ class Asterisk:
         ``check_config=False`` is only for lab far ends, which are not gateways.
         """
         if check_config:
-            guard.check_directory(self.layout.etc)
+            guard.check_directory(self.layout.etc, self.version().major)
         if self.pid() is not None:
             raise PbxError(f"Asterisk is already running from {self.layout.root}")
         self.layout.pid_file.unlink(missing_ok=True)
         try:
             subprocess.run(
-                [self.binary, "-C", str(self.layout.asterisk_conf)],
+                self._with_config(),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,

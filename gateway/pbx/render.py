@@ -4,6 +4,11 @@ The runtime folder holds everything this private Asterisk writes: its config
 (``etc/``), logs, spool and control socket. Rendering is pure text work on
 validated settings (so no value can inject a config line); the guard checks the
 result before anyone starts Asterisk with it.
+
+With an Asterisk root (``SAFEDIAL_ASTERISK_ROOT``) Asterisk runs chrooted and
+sees every path relative to that root: every path written for Asterisk (config,
+dialplan variables) goes through :meth:`RuntimeLayout.inside`, while Python keeps
+reading and writing the same files at their host paths.
 """
 
 from __future__ import annotations
@@ -25,9 +30,25 @@ SECRET_FILE = "ami.secret"  # noqa: S105 - a file name, not a secret
 
 @dataclass(frozen=True)
 class RuntimeLayout:
-    """Where a rendered PBX keeps its files."""
+    """Where a rendered PBX keeps its files (host paths), and the root Asterisk runs in."""
 
     root: Path
+    #: The Debian root Asterisk runs in with chroot; None for the host's Asterisk.
+    chroot: Path | None = None
+
+    def inside(self, path: Path) -> Path:
+        """``path`` (a host path) as Asterisk sees it: the one host-to-PBX translation."""
+        if self.chroot is None:
+            return path
+        if not path.is_relative_to(self.chroot):
+            raise ValueError(f"{path} is outside the Asterisk root {self.chroot}")
+        return Path("/") / path.relative_to(self.chroot)
+
+    def on_host(self, path: Path) -> Path:
+        """A path as Asterisk sees it (e.g. its modules folder), at its host location."""
+        if self.chroot is None:
+            return path
+        return self.chroot / path.relative_to("/")
 
     @property
     def etc(self) -> Path:
@@ -89,14 +110,35 @@ def _uri_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+#: Where Debian's Asterisk packages keep modules: Debian 11 (16), then multiarch (sid, 22).
+MODULE_DIRS = ("/usr/lib/asterisk/modules", "/usr/lib/*/asterisk/modules")
+
+
+def modules_dir(settings: Settings, layout: RuntimeLayout) -> Path:
+    """Asterisk's modules folder as Asterisk sees it: the setting, else where Debian put it."""
+    if settings.asterisk_modules_dir is not None:
+        return settings.asterisk_modules_dir
+    base = layout.on_host(Path("/"))
+    for pattern in MODULE_DIRS:
+        for found in sorted(base.glob(pattern.lstrip("/"))):
+            if (found / "res_pjsip.so").is_file():
+                return Path("/") / found.relative_to(base)
+    return Path(MODULE_DIRS[0])
+
+
 def template_values(
-    settings: Settings, layout: RuntimeLayout, policy: AgencyPolicy | None = None
+    settings: Settings,
+    layout: RuntimeLayout,
+    policy: AgencyPolicy | None = None,
+    version: int | None = None,
 ) -> dict[str, object]:
+    """``version`` is the Asterisk major release that will run (None: not known)."""
     return {
         "amd": (policy or AgencyPolicy()).amd,
-        "runtime_dir": str(layout.root),
-        "etc_dir": str(layout.etc),
-        "modules_dir": str(settings.asterisk_modules_dir),
+        "asterisk_version": version or 0,
+        "runtime_dir": str(layout.inside(layout.root)),
+        "etc_dir": str(layout.inside(layout.etc)),
+        "modules_dir": str(modules_dir(settings, layout)),
         "data_dir": str(settings.asterisk_data_dir),
         "sip_bind": _uri_host(settings.sip_bind),
         "sip_port": settings.sip_port,
@@ -115,7 +157,10 @@ def template_values(
 
 
 def render_texts(
-    settings: Settings, layout: RuntimeLayout, policy: AgencyPolicy | None = None
+    settings: Settings,
+    layout: RuntimeLayout,
+    policy: AgencyPolicy | None = None,
+    version: int | None = None,
 ) -> dict[str, str]:
     """File name to rendered text, for every template in ``dialplans/``."""
     source = settings.dialplans_dir
@@ -125,7 +170,7 @@ def render_texts(
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - Asterisk config, not HTML
     )
-    values = template_values(settings, layout, policy)
+    values = template_values(settings, layout, policy, version)
     rendered = {}
     for template in sorted(source.glob("*" + TEMPLATE_SUFFIX)):
         name = template.name.removesuffix(TEMPLATE_SUFFIX)

@@ -4,6 +4,10 @@ Asterisk runs from a temp runtime folder on free loopback ports and is stopped
 by the pid it wrote. The far end listens on 127.0.0.2 (the lab trunk) and
 records every SIP message; tests judge privacy on those messages. When
 Asterisk fails to come up, the error carries its own log.
+
+The Asterisk under test is the host's, or the one in ``SAFEDIAL_ASTERISK_ROOT``
+(run with chroot). ``SAFEDIAL_TEST_ASTERISK`` (e.g. ``22``) names the major
+release the run must be testing; another release is a failure, not a skip.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import pytest
 from gateway.ami.client import AmiCallControl
 from gateway.lab.farend import FarEnd
 from gateway.lab.scenario import Behaviour
-from gateway.pbx.process import Asterisk, render
+from gateway.pbx.process import Asterisk, PbxError, render
 from gateway.settings import Settings, load_settings
 from gateway.wiring import call_control_for
 from tests.support.numbers import AGENCY, GATEWAY, MASKED
@@ -38,6 +42,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _require(binary: str) -> None:
     if shutil.which(binary) is None and not Path(binary).exists():
         pytest.fail(f"{binary} is not installed: run `make deps` (integration tests never skip)")
+
+
+def asterisk_under_test() -> dict[str, str]:
+    """The settings that choose the Asterisk under test (its root, if any)."""
+    root = os.environ.get("SAFEDIAL_ASTERISK_ROOT")
+    return {"SAFEDIAL_ASTERISK_ROOT": root} if root else {}
+
+
+def expected_release() -> int | None:
+    """The Asterisk major release this run must test (``SAFEDIAL_TEST_ASTERISK``)."""
+    wanted = os.environ.get("SAFEDIAL_TEST_ASTERISK")
+    return int(wanted) if wanted else None
+
+
+def require_asterisk(asterisk: Asterisk) -> None:
+    try:
+        version = asterisk.version()
+    except PbxError as exc:
+        pytest.fail(f"no usable Asterisk: {exc} (run `make deps`; integration tests never skip)")
+    wanted = expected_release()
+    if wanted is not None and version.major != wanted:
+        pytest.fail(f"this run tests Asterisk {wanted} but found {version}")
 
 
 def free_port(host: str, kind: int = socket.SOCK_DGRAM) -> int:
@@ -63,6 +89,7 @@ def free_udp_pair(host: str) -> int:
 
 def lab_environment(runtime: Path, **overrides: str) -> dict[str, str]:
     env = {
+        **asterisk_under_test(),
         "SAFEDIAL_RUNTIME_DIR": str(runtime),
         "SAFEDIAL_SIP_PORT": str(free_port("127.0.0.1")),
         "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1", socket.SOCK_STREAM)),
@@ -96,10 +123,10 @@ class Pbx:
 
 @pytest.fixture(scope="session")
 def pbx(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pbx]:
-    _require("/usr/sbin/asterisk")
     _require("sipp")
     runtime = tmp_path_factory.mktemp("pbx")
     instance = Pbx(lab_environment(runtime))
+    require_asterisk(instance.asterisk)
     instance.asterisk.start()
     try:
         yield instance

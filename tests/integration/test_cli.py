@@ -9,8 +9,16 @@ from pathlib import Path
 import pytest
 
 from gateway.lab.scenario import Answer
+from gateway.pbx.process import asterisk_for, pid_alive
+from gateway.settings import load_settings
 from tests.integration.cli_helpers import safedial
-from tests.integration.conftest import FarEndFactory, Pbx, free_port, lab_environment
+from tests.integration.conftest import (
+    FarEndFactory,
+    Pbx,
+    expected_release,
+    free_port,
+    lab_environment,
+)
 from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
 
 JSON_KEYS = {"call_id", "outcome", "sip_cause", "advocate_answered", "participant_answered",
@@ -97,6 +105,7 @@ def test_pbx_check_refuses_a_hand_edited_config_and_names_the_setting(
 
 def test_pbx_up_status_down_manage_a_private_asterisk(tmp_path: Path) -> None:
     env = {**lab_environment(tmp_path / "runtime")}
+    asterisk = asterisk_for(load_settings(env))
     try:
         up = safedial(env, "pbx", "up")
         assert up.returncode == 0, up.stderr
@@ -106,10 +115,18 @@ def test_pbx_up_status_down_manage_a_private_asterisk(tmp_path: Path) -> None:
         assert state["running"] is True
         assert state["endpoints"] == ["trunk"]
         assert state["missing_endpoints"] == []
+        running = asterisk.running_version()  # asked over its own control socket
+        assert str(running) in up.stdout, "pbx up names the release it started"
+        if expected_release() is not None:
+            assert running.major == expected_release()
+        if "SAFEDIAL_ASTERISK_ROOT" in env:
+            assert f"in {asterisk.layout.chroot} (chroot)" in up.stdout
+            assert Path(f"/proc/{state['pid']}/root").resolve() == asterisk.layout.chroot
     finally:
         down = safedial(env, "pbx", "down")
     assert down.returncode == 0
     assert "stopped" in down.stdout
+    assert not pid_alive(state["pid"]), "pbx down stops the Asterisk it started, by its pid"
     after = safedial(env, "pbx", "status", "--json")
     assert after.returncode == 4
     assert json.loads(after.stdout)["running"] is False

@@ -25,7 +25,12 @@ from gateway.settings import load_settings
 from gateway.storage.db import Database
 from gateway.storage.keyring import init_key_file
 from gateway.wiring import AppContext
-from tests.integration.conftest import free_port, free_udp_pair
+from tests.integration.conftest import (
+    asterisk_under_test,
+    free_port,
+    free_udp_pair,
+    require_asterisk,
+)
 from tests.support.farend_pbx import FarEndPbx
 from tests.support.numbers import ADVOCATE, AGENCY, GATEWAY, MASKED
 from tests.support.world import POLICY, new_advocate, new_participant
@@ -41,11 +46,8 @@ class VoicemailLab:
     def __init__(self, root: Path) -> None:
         gateway_port = free_port("127.0.0.1")
         far_port = free_udp_pair(FAR_END_HOST)
-        self.far_end = FarEndPbx(
-            root / "far-end", FAR_END_HOST, far_port, gateway_port,
-            {ADVOCATE: "advocate", MACHINE: "machine", PERSON: "person", DROPS: "drop"},
-            rtp=(34000, 34999), advocate_hold_s=30)
         self.env = {
+            **asterisk_under_test(),
             "SAFEDIAL_RUNTIME_DIR": str(root / "gateway"),
             "SAFEDIAL_SIP_PORT": str(gateway_port),
             "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1", 1)),
@@ -58,7 +60,11 @@ class VoicemailLab:
             "SAFEDIAL_AGENCY_NUMBER": AGENCY,
         }
         self.settings = load_settings(self.env)
-        self.gateway = Asterisk(render(self.settings, POLICY))
+        self.far_end = FarEndPbx(
+            root / "far-end", FAR_END_HOST, far_port, gateway_port,
+            {ADVOCATE: "advocate", MACHINE: "machine", PERSON: "person", DROPS: "drop"},
+            rtp=(34000, 34999), advocate_hold_s=30, settings=self.settings)
+        self.gateway = Asterisk(render(self.settings, POLICY), self.settings.asterisk_binary)
 
     def start(self) -> None:
         self.far_end.start()
@@ -72,6 +78,7 @@ class VoicemailLab:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoicemailLab]:
     instance = VoicemailLab(tmp_path_factory.mktemp("voicemail-lab"))
+    require_asterisk(instance.gateway)
     instance.start()
     try:
         yield instance

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import jinja2
 
-from gateway.pbx.process import Asterisk
-from gateway.pbx.render import RuntimeLayout
+from gateway.pbx.process import Asterisk, layout_for
+from gateway.pbx.render import RuntimeLayout, modules_dir
+from gateway.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parent / "farend"
 _SHARED_CONF = ("modules.conf.j2", "logger.conf.j2", "cdr.conf.j2", "cel.conf.j2")
@@ -46,19 +47,28 @@ def make_sounds(folder: Path) -> None:
 
 
 class FarEndPbx:
-    """The far-end Asterisk on ``host:port``; the gateway's trunk points at it."""
+    """The far-end Asterisk on ``host:port``; the gateway's trunk points at it.
+
+    It runs on the same Asterisk as the gateway ``settings`` describe (the
+    host's, or the one in ``SAFEDIAL_ASTERISK_ROOT``), so ``root`` must then lie
+    inside that root too.
+    """
 
     def __init__(self, root: Path, host: str, port: int, gateway_port: int,
                  behaviours: dict[str, str], rtp: tuple[int, int], advocate_hold_s: int = 25,
-                 gateway_dialplans: Path | None = None) -> None:
+                 gateway_dialplans: Path | None = None, *, settings: Settings) -> None:
         self.root = root
-        self.layout = RuntimeLayout(root)
+        self.layout = RuntimeLayout(root.resolve(), chroot=layout_for(settings).chroot)
         self.recordings = root / "recordings"
         self.sounds = root / "sounds"
+        inside = self.layout.inside
         values = {
-            "root": str(root), "host": host, "port": port, "gateway_port": gateway_port,
-            "behaviours": dict(behaviours),
-            "recordings": str(self.recordings), "sounds": str(self.sounds),
+            "root": str(inside(self.layout.root)), "host": host, "port": port,
+            "gateway_port": gateway_port, "behaviours": dict(behaviours),
+            "recordings": str(inside(self.layout.root / "recordings")),
+            "sounds": str(inside(self.layout.root / "sounds")),
+            "modules_dir": str(modules_dir(settings, self.layout)),
+            "data_dir": str(settings.asterisk_data_dir),
             "rtp_start": rtp[0], "rtp_end": rtp[1], "advocate_hold_s": advocate_hold_s,
         }
         env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(TEMPLATES)]),
@@ -75,7 +85,7 @@ class FarEndPbx:
         (self.layout.etc / "manager.conf").write_text("[general]\nenabled = no\n")
         (self.layout.etc / "amd.conf").write_text("[general]\n")
         make_sounds(self.sounds)
-        self.asterisk = Asterisk(self.layout)
+        self.asterisk = Asterisk(self.layout, settings.asterisk_binary)
 
     def start(self) -> None:
         self.asterisk.start(check_config=False)

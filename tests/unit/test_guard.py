@@ -10,10 +10,12 @@ from __future__ import annotations
 import pytest
 
 from gateway.pbx.guard import (
+    ENDPOINT_DEFAULTS,
     GUARDED_FILES,
     UnsafeConfig,
     check_directory,
     check_texts,
+    endpoint_defaults,
     findings_for,
 )
 from gateway.pbx.render import RuntimeLayout, ami_secret, render_texts, write_rendered
@@ -178,6 +180,10 @@ PJSIP_LEAKS = [
         id="stir_shaken_yes",
     ),
     pytest.param(
+        ENDPOINT_HEAD, ENDPOINT_HEAD + "stir_shaken_profile = attest\n", "stir_shaken_profile",
+        id="stir_shaken_profile_set",
+    ),
+    pytest.param(
         GLOBAL_HEAD, GLOBAL_HEAD + "debug = yes\n", "debug",
         id="pjsip_global_debug_yes",
     ),
@@ -194,6 +200,36 @@ def test_a_pjsip_leak_is_refused_naming_the_setting(rendered, old, new, setting)
     assert setting in str(refusal)
     assert "pjsip.conf" in str(refusal)
     assert setting in {finding.setting for finding in refusal.findings}
+
+
+@pytest.mark.parametrize("version", [16, 22, None], ids=["16", "22", "unknown"])
+@pytest.mark.parametrize(("old", "new", "setting"), PJSIP_LEAKS)
+def test_a_pjsip_leak_is_refused_whichever_release_will_run(rendered, old, new, setting,
+                                                            version):
+    texts = _with(rendered, "pjsip.conf", old, new)
+    assert setting in {finding.setting for finding in findings_for(texts, _no_includes, version)}
+
+
+@pytest.mark.parametrize("version", [16, 22, None], ids=["16", "22", "unknown"])
+def test_the_shipped_config_passes_for_each_release(rendered, version):
+    assert findings_for(rendered, _no_includes, version) == []
+
+
+def test_an_unknown_release_counts_an_option_on_if_any_release_defaults_it_on():
+    strictest = endpoint_defaults(None)
+    for table in ENDPOINT_DEFAULTS.values():
+        for key, value in table.items():
+            if value == "yes":
+                assert strictest[key] == "yes", key
+
+
+def test_the_defaults_are_asterisks_own_for_16_and_22():
+    # res/res_pjsip/pjsip_configuration.c of 16.28.0 and 22.10.1
+    for version in (16, 22):
+        on = {key for key, value in ENDPOINT_DEFAULTS[version].items() if value == "yes"}
+        assert on == {"send_connected_line", "trust_connected_line", "send_diversion"}
+    assert ENDPOINT_DEFAULTS[16]["stir_shaken"] == "off"
+    assert "stir_shaken" not in ENDPOINT_DEFAULTS[22], "22 ignores it (stir_shaken_profile)"
 
 
 def test_send_pai_without_trust_id_outbound_is_allowed(rendered):
@@ -255,7 +291,8 @@ def test_a_dialplan_leak_is_refused_naming_the_setting(rendered, old, new, setti
 
 @pytest.mark.parametrize(
     "module",
-    ["cdr_csv.so", "res_pjsip_logger.so", "cel_custom.so", "res_hep.so", "res_stir_shaken.so"],
+    ["cdr_csv.so", "res_pjsip_logger.so", "cel_custom.so", "res_hep.so", "res_stir_shaken.so",
+     "res_cdrel_custom.so"],
 )
 def test_a_number_writing_module_no_longer_refused_by_noload_is_refused(rendered, module):
     refusal = _refusal(_with(rendered, "modules.conf", f"noload => {module}\n", ""))
