@@ -11,8 +11,10 @@ ASTERISK22_CACHE ?= /var/cache/safedial/asterisk22
 ASTERISK22_ROOT := $(ASTERISK22_CACHE)/root
 # The lab runs Asterisk 22 from that root when it is there (unless
 # SAFEDIAL_ASTERISK_ROOT is already set, even to empty for the host's Asterisk 16).
+LAB_CONFIG := $${XDG_STATE_HOME:-$$HOME/.local/state}/safedial/lab.toml
 LAB := if [ -z "$${SAFEDIAL_ASTERISK_ROOT+set}" ] && [ -x $(ASTERISK22_ROOT)/usr/sbin/asterisk ]; \
-	then export SAFEDIAL_ASTERISK_ROOT=$(ASTERISK22_ROOT); fi;
+	then export SAFEDIAL_ASTERISK_ROOT=$(ASTERISK22_ROOT); fi; \
+	export SAFEDIAL_CONFIG_FILE=$${SAFEDIAL_CONFIG_FILE:-$(LAB_CONFIG)};
 
 .PHONY: help deps system-deps python-deps run stop test lint unit integration integration-16 \
 	integration-22 bench clean
@@ -57,22 +59,30 @@ bench: python-deps
 	$(PY) benchmarks/bench_policy.py
 
 run: deps
+	@$(PY) -m gateway.lab.config >/dev/null
 	@$(LAB) $(VENV)/bin/safedial pbx up
+	@$(LAB) $(PY) -m gateway.lab.carrier start
 	@$(LAB) $(PY) -m gateway.lab.phone start
 	@$(LAB) $(PY) -m gateway.lab.bootstrap
+	@echo "Privacy self-test (through the lab carrier and back to the canary):"
+	@$(LAB) $(VENV)/bin/safedial selftest || echo "  the self-test did not pass: calls in that mode are locked"
 	@$(LAB) $(PY) -m gateway.lab.server start
 	@echo
-	@echo "Local lab is up (both phones are the lab phone). Try:"
+	@echo "Local lab is up (both phones are the lab phone, behind the lab carrier). In your shell:"
+	@$(LAB) echo "  export SAFEDIAL_CONFIG_FILE=$$SAFEDIAL_CONFIG_FILE"
 	@$(LAB) if [ -n "$${SAFEDIAL_ASTERISK_ROOT-}" ]; then \
 		echo "  export SAFEDIAL_ASTERISK_ROOT=$$SAFEDIAL_ASTERISK_ROOT  # the lab's Asterisk 22"; fi
+	@echo "Then try:"
 	@echo "  $(VENV)/bin/safedial participant list"
 	@echo "  $(VENV)/bin/safedial call --participant <participant id> --advocate <admin id>"
+	@echo "  $(VENV)/bin/safedial lock status"
 	@echo "  curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/participants"
 	@echo "Stop it with: make stop"
 
 stop:
 	@-$(LAB) $(PY) -m gateway.lab.server stop
 	@-$(LAB) $(PY) -m gateway.lab.phone stop
+	@-$(LAB) $(PY) -m gateway.lab.carrier stop
 	@-$(LAB) $(VENV)/bin/safedial pbx down
 
 clean: stop

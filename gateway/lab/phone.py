@@ -17,6 +17,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from gateway.lab.config import LAB_PHONE
 from gateway.lab.farend import FarEnd
 from gateway.lab.scenario import Answer
 from gateway.pbx.process import layout_for, pid_alive
@@ -50,13 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if running:
         print(f"lab phone already running (pid {pid})")
         return 0
-    phone = FarEnd(
-        workdir, settings.trunk_host, settings.trunk_port, default=Answer(hold_ms=args.hold * 1000)
-    )
+    host, port = LAB_PHONE  # behind the lab carrier (SafeDial's trunk)
+    phone = FarEnd(workdir, host, port, default=Answer(hold_ms=args.hold * 1000))
     started = phone.start()
     pid_file.write_text(str(started))
     print(
-        f"lab phone answering on {settings.trunk_host}:{settings.trunk_port} "
+        f"lab phone answering on {host}:{port} "
         f"(pid {started}); SIP trace: {phone.trace_file}"
     )
     return 0

@@ -21,12 +21,18 @@ from pathlib import Path
 import pytest
 
 from gateway.ami.client import AmiCallControl
+from gateway.lab.carrier import CARRIER_HOST, LabCarrier
+from gateway.lab.carrier import Behaviour as CarrierBehaviour
 from gateway.lab.farend import FarEnd
 from gateway.lab.scenario import Behaviour
 from gateway.pbx.process import Asterisk, PbxError, render
+from gateway.selftest.locks import MODES
 from gateway.settings import Settings, load_settings
-from gateway.wiring import call_control_for
-from tests.support.numbers import AGENCY, GATEWAY, MASKED
+from gateway.storage.db import Database
+from gateway.storage.keyring import init_key_file
+from gateway.wiring import AppContext, call_control_for
+from tests.support.numbers import AGENCY, CANARY, GATEWAY, MASKED
+from tests.support.world import POLICY
 
 TRUNK_HOST = "127.0.0.2"
 
@@ -157,3 +163,94 @@ def far_end(pbx: Pbx, tmp_path: Path) -> Iterator[FarEndFactory]:
     yield start
     for phone in started:
         phone.stop()
+
+
+class CarrierLab:
+    """SafeDial with the lab carrier as its trunk and the phones (a sipp far end) behind it.
+
+    The self-test's canary call goes through the carrier and back; a participant
+    call goes through the carrier to the phones, as on a real network.
+    """
+
+    def __init__(self, root: Path, *, behaviour: CarrierBehaviour = "honest",
+                 carrier_canary: str = CANARY, **overrides: str) -> None:
+        carrier_port = free_udp_pair(CARRIER_HOST)
+        self.phones_port = free_udp_pair(TRUNK_HOST)
+        self.pbx = Pbx(lab_environment(
+            root / "gateway", SAFEDIAL_TRUNK_HOST=CARRIER_HOST,
+            SAFEDIAL_TRUNK_PORT=str(carrier_port), SAFEDIAL_CANARY_NUMBER=CANARY,
+            SAFEDIAL_RTP_START="37000", SAFEDIAL_RTP_END="37499", **overrides))
+        self.carrier = LabCarrier(root / "carrier", settings=self.pbx.settings,
+                                  port=carrier_port, phones=(TRUNK_HOST, self.phones_port),
+                                  canary=carrier_canary, rtp=(37500, 37999),
+                                  behaviour=behaviour)
+        self.env = self.pbx.env
+        self.settings = self.pbx.settings
+
+    def start(self) -> None:
+        require_asterisk(self.pbx.asterisk)
+        self.carrier.start()
+        try:
+            self.pbx.asterisk.start()
+        except BaseException:
+            self.carrier.stop()
+            raise
+
+    def stop(self) -> None:
+        self.pbx.asterisk.stop()
+        self.carrier.stop()
+
+    def phones(self, folder: Path, behaviours: dict[str, Behaviour]) -> FarEnd:
+        """The phones behind the carrier: a sipp far end recording what reached them."""
+        phone = FarEnd(folder, TRUNK_HOST, self.phones_port, behaviours)
+        phone.start()
+        return phone
+
+    def world(self, root: Path, **extra: str) -> AppContext:
+        """A fresh database and key file for this lab's gateway (nothing tested yet)."""
+        env = {**self.env, "SAFEDIAL_DATABASE_URL": f"sqlite:///{root / 'safedial.db'}",
+               "SAFEDIAL_KEY_FILE": str(root / "keys.json"), **extra}
+        settings = load_settings(env)
+        if not settings.key_file.exists():
+            init_key_file(settings.key_file)
+        ctx = AppContext(settings=settings, db=Database(settings.database_url).migrate(),
+                         policy=POLICY)
+        ctx.env = env  # type: ignore[attr-defined]
+        return ctx
+
+
+@pytest.fixture(scope="session")
+def carrier_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CarrierLab]:
+    """The session's honest carrier lab."""
+    _require("sipp")
+    lab = CarrierLab(tmp_path_factory.mktemp("carrier-lab"))
+    lab.start()
+    try:
+        yield lab
+    finally:
+        lab.stop()
+
+
+@pytest.fixture(scope="session")
+def selftested(carrier_lab: CarrierLab, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database and key file holding a real passing self-test of every mode.
+
+    Run once per session through the real trunk, carrier and canary; tests copy it
+    so each starts unlocked the way a real installation gets there.
+    """
+    import asyncio
+
+    folder = tmp_path_factory.mktemp("selftested")
+    ctx = carrier_lab.world(folder)
+    try:
+        report = asyncio.run(ctx.selftest().run(MODES, trigger="on-demand"))
+    finally:
+        ctx.close()
+    assert report.all_passed, report.judgements
+    return folder
+
+
+def copy_selftested(selftested: Path, into: Path) -> None:
+    into.mkdir(parents=True, exist_ok=True)
+    for name in ("safedial.db", "keys.json"):
+        shutil.copy2(selftested / name, into / name)

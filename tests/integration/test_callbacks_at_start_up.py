@@ -25,28 +25,20 @@ from gateway.audit import service as audit
 from gateway.callbacks.planning import CallbackPlan
 from gateway.callbacks.service import RUN_DUE
 from gateway.lab.scenario import Answer, RingNoAnswer
-from gateway.settings import load_settings
-from gateway.storage.db import Database
-from gateway.storage.keyring import init_key_file
 from gateway.wiring import AppContext
 from tests.integration.cli_helpers import SAFEDIAL
-from tests.integration.conftest import FarEndFactory, Pbx
+from tests.integration.conftest import CarrierLab, copy_selftested
 from tests.support.numbers import ADVOCATE, PARTICIPANT
-from tests.support.world import POLICY, add_advocate, add_participant
+from tests.support.world import add_advocate, add_participant
 
 ALWAYS = ["mon-sun 00:00-24:00"]
 
 
 @pytest.fixture
-def world(pbx: Pbx, tmp_path: Path) -> Iterator[AppContext]:
-    env = {**pbx.env,
-           "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'safedial.db'}",
-           "SAFEDIAL_KEY_FILE": str(tmp_path / "keys.json"),
-           "SAFEDIAL_RING_TIMEOUT_S": "5"}
-    settings = load_settings(env)
-    init_key_file(settings.key_file)
-    ctx = AppContext(settings=settings, db=Database(settings.database_url).migrate(), policy=POLICY)
-    ctx.env = env  # type: ignore[attr-defined]
+def world(carrier_lab: CarrierLab, selftested: Path, tmp_path: Path) -> Iterator[AppContext]:
+    """The carrier lab's gateway, unlocked by the session's real passing self-test."""
+    copy_selftested(selftested, tmp_path)
+    ctx = carrier_lab.world(tmp_path, SAFEDIAL_RING_TIMEOUT_S="5")
     yield ctx
     ctx.close()
 
@@ -116,7 +108,7 @@ def wait_until_settled(ctx: AppContext, ids: list[str], timeout_s: float) -> dic
 
 
 def test_overdue_call_backs_run_once_each_and_those_past_their_bounds_expire(
-    world: AppContext, far_end: FarEndFactory, tmp_path: Path
+    world: AppContext, carrier_lab: CarrierLab, tmp_path: Path
 ) -> None:
     overdue = [left_by_a_stopped_gateway(world, dropped_ago=timedelta(minutes=30))
                for _ in range(2)]
@@ -126,7 +118,8 @@ def test_overdue_call_backs_run_once_each_and_those_past_their_bounds_expire(
                                       delay=timedelta(hours=2))
     world.scheduler.unschedule(later)  # its job was lost
     world.scheduler.shutdown()
-    phone = far_end({ADVOCATE: RingNoAnswer(), PARTICIPANT: Answer()})
+    phone = carrier_lab.phones(tmp_path / "phones", {ADVOCATE: RingNoAnswer(),
+                                                     PARTICIPANT: Answer()})
 
     server = Serve(world.env, tmp_path / "serve.log")  # type: ignore[attr-defined]
     try:

@@ -17,17 +17,15 @@ from fastapi.testclient import TestClient
 from gateway.callbacks.planning import CallbackPlan
 from gateway.calls.models import Outcome
 from gateway.domain.windows import DAYS
-from gateway.lab.scenario import Answer, RingNoAnswer
+from gateway.lab.farend import FarEnd
+from gateway.lab.scenario import Answer, Behaviour, RingNoAnswer
 from gateway.people import service as people
-from gateway.settings import load_settings
-from gateway.storage.db import Database
-from gateway.storage.keyring import init_key_file
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
 from tests.integration.cli_helpers import safedial
-from tests.integration.conftest import FarEndFactory, Pbx
+from tests.integration.conftest import CarrierLab, FarEndFactory, copy_selftested
 from tests.support.numbers import ADVOCATE, MASKED, PARTICIPANT, leaked
-from tests.support.world import POLICY, changes, new_advocate, new_participant
+from tests.support.world import changes, new_advocate, new_participant
 
 ZONE = "America/Toronto"
 #: The advocate hears a spoken briefing before the participant is dialled.
@@ -42,16 +40,27 @@ def never_now() -> list[str]:
 
 
 @pytest.fixture
-def world(pbx: Pbx, tmp_path: Path) -> Iterator[AppContext]:
-    env = {**pbx.env,
-           "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'safedial.db'}",
-           "SAFEDIAL_KEY_FILE": str(tmp_path / "keys.json")}
-    settings = load_settings(env)
-    init_key_file(settings.key_file)
-    ctx = AppContext(settings=settings, db=Database(settings.database_url).migrate(), policy=POLICY)
-    ctx.env = env  # type: ignore[attr-defined]
+def world(carrier_lab: CarrierLab, selftested: Path, tmp_path: Path) -> Iterator[AppContext]:
+    """The carrier lab's gateway, unlocked by the session's real passing self-test."""
+    copy_selftested(selftested, tmp_path)
+    ctx = carrier_lab.world(tmp_path)
     yield ctx
     ctx.close()
+
+
+@pytest.fixture
+def far_end(carrier_lab: CarrierLab, tmp_path: Path) -> Iterator[FarEndFactory]:
+    """The phones behind the carrier, recording every message that reached them."""
+    started: list[FarEnd] = []
+
+    def start(behaviours: dict[str, Behaviour]) -> FarEnd:
+        phone = carrier_lab.phones(tmp_path / f"phones-{len(started)}", behaviours)
+        started.append(phone)
+        return phone
+
+    yield start
+    for phone in started:
+        phone.stop()
 
 
 def add_people(ctx: AppContext, **participant: object) -> tuple[str, str]:

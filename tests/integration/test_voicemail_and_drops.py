@@ -18,21 +18,24 @@ import pytest
 
 from gateway.calls import records
 from gateway.calls.models import CallReport, Outcome
+from gateway.lab.carrier import CARRIER_HOST, LabCarrier
 from gateway.pbx.process import Asterisk, render
 from gateway.people import service as people
 from gateway.prompts import audio_stats
+from gateway.selftest.locks import MODES
 from gateway.settings import load_settings
 from gateway.storage.db import Database
 from gateway.storage.keyring import init_key_file
 from gateway.wiring import AppContext
 from tests.integration.conftest import (
     asterisk_under_test,
+    copy_selftested,
     free_port,
     free_udp_pair,
     require_asterisk,
 )
 from tests.support.farend_pbx import FarEndPbx
-from tests.support.numbers import ADVOCATE, AGENCY, GATEWAY, MASKED
+from tests.support.numbers import ADVOCATE, AGENCY, CANARY, GATEWAY, MASKED
 from tests.support.world import POLICY, new_advocate, new_participant
 
 FAR_END_HOST = "127.0.0.3"
@@ -43,36 +46,68 @@ SILENCE_RMS = 0.003
 
 
 class VoicemailLab:
+    """SafeDial, the lab carrier, and a far-end Asterisk with real audio behind it."""
+
     def __init__(self, root: Path) -> None:
         gateway_port = free_port("127.0.0.1")
+        carrier_port = free_udp_pair(CARRIER_HOST)
         far_port = free_udp_pair(FAR_END_HOST)
+        self.root = root
         self.env = {
             **asterisk_under_test(),
             "SAFEDIAL_RUNTIME_DIR": str(root / "gateway"),
             "SAFEDIAL_SIP_PORT": str(gateway_port),
             "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1", 1)),
-            "SAFEDIAL_TRUNK_HOST": FAR_END_HOST,
-            "SAFEDIAL_TRUNK_PORT": str(far_port),
+            "SAFEDIAL_TRUNK_HOST": CARRIER_HOST,
+            "SAFEDIAL_TRUNK_PORT": str(carrier_port),
             "SAFEDIAL_RTP_START": "35000",
             "SAFEDIAL_RTP_END": "35999",
             "SAFEDIAL_MASKED_NUMBER": MASKED,
             "SAFEDIAL_GATEWAY_NUMBER": GATEWAY,
             "SAFEDIAL_AGENCY_NUMBER": AGENCY,
+            "SAFEDIAL_CANARY_NUMBER": CANARY,
         }
         self.settings = load_settings(self.env)
         self.far_end = FarEndPbx(
-            root / "far-end", FAR_END_HOST, far_port, gateway_port,
+            root / "far-end", FAR_END_HOST, far_port, carrier_port,
             {ADVOCATE: "advocate", MACHINE: "machine", PERSON: "person", DROPS: "drop"},
-            rtp=(34000, 34999), advocate_hold_s=30, settings=self.settings)
+            rtp=(34000, 34999), advocate_hold_s=30, settings=self.settings,
+            peer_host=CARRIER_HOST)
+        self.carrier = LabCarrier(root / "carrier", settings=self.settings, port=carrier_port,
+                                  phones=(FAR_END_HOST, far_port), canary=CANARY,
+                                  rtp=(33000, 33999))
         self.gateway = Asterisk(render(self.settings, POLICY), self.settings.asterisk_binary)
 
     def start(self) -> None:
         self.far_end.start()
+        self.carrier.start()
         self.gateway.start()
 
     def stop(self) -> None:
         self.gateway.stop()
+        self.carrier.stop()
         self.far_end.stop()
+
+    def context(self, folder: Path) -> AppContext:
+        env = {**self.env, "SAFEDIAL_DATABASE_URL": f"sqlite:///{folder / 'safedial.db'}",
+               "SAFEDIAL_KEY_FILE": str(folder / "keys.json")}
+        settings = load_settings(env)
+        if not settings.key_file.exists():
+            init_key_file(settings.key_file)
+        return AppContext(settings=settings, db=Database(settings.database_url).migrate(),
+                          policy=POLICY)
+
+    def selftest(self) -> Path:
+        """A real passing self-test through this lab's carrier, for worlds to copy."""
+        folder = self.root / "selftested"
+        folder.mkdir()
+        ctx = self.context(folder)
+        try:
+            report = asyncio.run(ctx.selftest().run(MODES, trigger="on-demand"))
+        finally:
+            ctx.close()
+        assert report.all_passed, report.judgements
+        return folder
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +116,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoicemailLab]:
     require_asterisk(instance.gateway)
     instance.start()
     try:
+        instance.selftested = instance.selftest()  # type: ignore[attr-defined]
         yield instance
     finally:
         instance.stop()
@@ -88,11 +124,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoicemailLab]:
 
 @pytest.fixture
 def world(lab: VoicemailLab, tmp_path: Path) -> Iterator[AppContext]:
-    env = {**lab.env, "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'safedial.db'}",
-           "SAFEDIAL_KEY_FILE": str(tmp_path / "keys.json")}
-    settings = load_settings(env)
-    init_key_file(settings.key_file)
-    ctx = AppContext(settings=settings, db=Database(settings.database_url).migrate(), policy=POLICY)
+    copy_selftested(lab.selftested, tmp_path)  # type: ignore[attr-defined]
+    ctx = lab.context(tmp_path)
     lab.far_end.clear_recordings()
     yield ctx
     ctx.close()

@@ -56,7 +56,8 @@ class FarEndPbx:
 
     def __init__(self, root: Path, host: str, port: int, gateway_port: int,
                  behaviours: dict[str, str], rtp: tuple[int, int], advocate_hold_s: int = 25,
-                 gateway_dialplans: Path | None = None, *, settings: Settings) -> None:
+                 gateway_dialplans: Path | None = None, *, settings: Settings,
+                 peer_host: str = "127.0.0.1") -> None:
         self.root = root
         self.layout = RuntimeLayout(root.resolve(), chroot=layout_for(settings).chroot)
         self.recordings = root / "recordings"
@@ -65,6 +66,7 @@ class FarEndPbx:
         values = {
             "root": str(inside(self.layout.root)), "host": host, "port": port,
             "gateway_port": gateway_port, "behaviours": dict(behaviours),
+            "peer_host": peer_host,
             "recordings": str(inside(self.layout.root / "recordings")),
             "sounds": str(inside(self.layout.root / "sounds")),
             "modules_dir": str(modules_dir(settings, self.layout)),
