@@ -180,9 +180,9 @@ def _caller_id_reasons(mode: CallerIdMode, locks: LockState, masked_ok: bool) ->
         text = (
             f"Caller-ID mode '{mode.value}' is locked"
             f"{': ' + '; '.join(why) if why else ' by the privacy self-test'}. "
-            "No call can be placed in this mode until an admin runs 'safedial selftest' "
-            "and it passes (after a failure, also 'safedial lock clear'). Meanwhile, "
-            "wait for the participant to call, or ask an admin."
+            "No call can be placed in this mode until the privacy self-test "
+            "('safedial selftest', run by an admin) passes in it; meanwhile, wait for the "
+            "participant to call, or ask an admin."
         )
         reasons.append(Reason("caller-id-locked", text))
     if mode is CallerIdMode.MASKED and not masked_ok:

@@ -149,8 +149,8 @@ class LockCause(StrEnum):
 
 
 _EXPLAIN = {
-    LockCause.FAILED: "the privacy self-test found the caller ID is not private in this mode; "
-                      "an admin must fix it, re-run the self-test and clear the lock",
+    LockCause.FAILED: "the privacy self-test found the caller ID is not private in this mode "
+                      "(once fixed and passing, an admin clears it: 'safedial lock clear')",
     LockCause.NEVER_PASSED: "the privacy self-test has never passed in this mode",
     LockCause.INCONCLUSIVE: "the latest privacy self-test could not tell whether the number "
                             "is private in this mode",

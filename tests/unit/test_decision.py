@@ -243,8 +243,8 @@ def test_a_call_in_a_locked_mode_is_refused_and_never_switched_to_the_other_mode
     assert decision.dial is None
     text = decision.reasons[0].text
     assert "'withhold' is locked: self-test saw the number" in text
-    assert "an admin runs 'safedial selftest'" in text, "the command that exists is named"
-    assert "Meanwhile" in text, "and what the advocate can do meanwhile"
+    assert "'safedial selftest'" in text, "the command that exists is named"
+    assert "meanwhile, wait for the participant to call" in text, "what the advocate can do"
 
 
 def test_a_lock_on_the_other_mode_does_not_refuse():
