@@ -7,6 +7,7 @@ context itself.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from gateway.selftest.service import CanaryProbe, SelfTest
 from gateway.settings import Settings, get_settings
 from gateway.storage.db import Database
 from gateway.storage.keyring import KeyRing
+
+log = logging.getLogger(__name__)
 
 
 def call_control_for(settings: Settings) -> AmiCallControl:
@@ -136,6 +139,13 @@ class AppContext:
         self.db.dispose()
 
 
+def warn_if_unproven(settings: Settings) -> None:
+    """A lab may turn the self-test requirement off; say so wherever SafeDial starts."""
+    if not settings.selftest_required:
+        log.warning("SAFEDIAL_SELFTEST_REQUIRED=false: caller-ID modes that never passed the "
+                    "privacy self-test are not locked (labs only; failure locks stay on)")
+
+
 def build_context(settings: Settings | None = None) -> AppContext:
     """Settings, policy and database for one process, built once at its start.
 
@@ -143,6 +153,7 @@ def build_context(settings: Settings | None = None) -> AppContext:
     get this context's services, they never build their own).
     """
     settings = settings or get_settings()
+    warn_if_unproven(settings)
     policy = load_policy(settings.policy_file)
     db = Database(settings.database_url).migrate()
     return AppContext(settings=settings, db=db, policy=policy)
