@@ -45,6 +45,10 @@ from __future__ import annotations
 from enum import IntEnum
 from typing import ClassVar
 
+#: The reason recorded when something failed on an error that is not a SafeDialError (a
+#: bug): only this id is kept, never the exception's text, which could quote a value.
+INTERNAL_ERROR = "internal-error"
+
 
 class ExitCode(IntEnum):
     """The ``safedial`` command's exit codes: a contract scripts rely on."""

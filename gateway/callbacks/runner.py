@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gateway.callbacks.service import Callbacks, CallbackStatus, ClaimedCallback
-from gateway.calls.gate import INTERNAL_ERROR, CallGate, CallRefused
+from gateway.calls.gate import CallGate, CallRefused
 from gateway.calls.models import CallKind, Outcome
-from gateway.errors import SafeDialError
+from gateway.errors import INTERNAL_ERROR, SafeDialError
 
 log = logging.getLogger(__name__)
 

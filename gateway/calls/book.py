@@ -13,14 +13,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from gateway.calls.models import CallReport, Outcome
-from gateway.errors import SafeDialError
+from gateway.errors import INTERNAL_ERROR, SafeDialError
 
 log = logging.getLogger(__name__)
 
 RINGING_ADVOCATE = "ringing-advocate"
 ENDED = "ended"
-#: The reason given when a call failed on something that is not a SafeDial error (a bug).
-INTERNAL_ERROR = "internal-error"
 
 
 class CallBook:

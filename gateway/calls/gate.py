@@ -29,7 +29,7 @@ from gateway.calls.service import place_call
 from gateway.domain.decision import Decision, decide
 from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import AdvocateFacts, LockState, ParticipantFacts
-from gateway.errors import Refused, SafeDialError
+from gateway.errors import INTERNAL_ERROR, Refused, SafeDialError
 from gateway.pbx.process import layout_for
 from gateway.people import records as people_records
 from gateway.people import service as people
@@ -40,9 +40,6 @@ from gateway.storage.keyring import KeyRing
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-#: The reason recorded when a call failed on something that is not a SafeDial error.
-INTERNAL_ERROR = "internal-error"
 
 
 def utc_now() -> datetime:

@@ -70,9 +70,7 @@ class SelfTest:
     async def run(self, modes: Sequence[CallerIdMode], *, trigger: str,
                   actor: str = "system:selftest", run_id: str | None = None) -> RunReport:
         """Test each mode; raises ``PbxUnavailable`` (after recording ``inconclusive``)."""
-        if not self.settings.canary_number:
-            raise BadInput("no canary is configured: set SAFEDIAL_CANARY_NUMBER to a number "
-                           "the agency controls on the same trunk")
+        self.require_canary()
         run_id = run_id or str(uuid.uuid4())
         judgements: list[Judgement] = []
         unavailable: PbxUnavailable | None = None
@@ -84,6 +82,12 @@ class SelfTest:
         if unavailable is not None:
             raise unavailable
         return RunReport(run_id, tuple(judgements))
+
+    def require_canary(self) -> None:
+        """Nothing to test against without a canary: say which setting to set."""
+        if not self.settings.canary_number:
+            raise BadInput("no canary is configured: set SAFEDIAL_CANARY_NUMBER to a number "
+                           "the agency controls on the same trunk")
 
     async def _one(self, mode: CallerIdMode, run_id: str
                    ) -> tuple[Judgement, PbxUnavailable | None]:

@@ -33,8 +33,7 @@ async def start_selftest(ctx: Context, _admin: Admin,
     """Start a self-test now; its verdicts appear at ``GET /api/selftest/{run_id}``."""
     modes = [body.mode] if body and body.mode else list(MODES)
     selftest = ctx.selftest()
-    if not ctx.settings.canary_number:  # refuse before answering 202
-        await selftest.run(modes, trigger="on-demand")
+    selftest.require_canary()  # refuse (422) before answering 202
     run_id = str(uuid.uuid4())
 
     async def run() -> object:

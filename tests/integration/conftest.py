@@ -208,15 +208,21 @@ class CarrierLab:
 
     def world(self, root: Path, **extra: str) -> AppContext:
         """A fresh database and key file for this lab's gateway (nothing tested yet)."""
-        env = {**self.env, "SAFEDIAL_DATABASE_URL": f"sqlite:///{root / 'safedial.db'}",
-               "SAFEDIAL_KEY_FILE": str(root / "keys.json"), **extra}
-        settings = load_settings(env)
-        if not settings.key_file.exists():
-            init_key_file(settings.key_file)
-        ctx = AppContext(settings=settings, db=Database(settings.database_url).migrate(),
-                         policy=POLICY)
-        ctx.env = env  # type: ignore[attr-defined]
-        return ctx
+        return context_in(root, {**self.env, **extra})
+
+
+def context_in(folder: Path, env: dict[str, str]) -> AppContext:
+    """An app context for a gateway's settings, with its database and key file in ``folder``
+    (kept if they are there, e.g. copied from ``selftested``)."""
+    env = {**env, "SAFEDIAL_DATABASE_URL": f"sqlite:///{folder / 'safedial.db'}",
+           "SAFEDIAL_KEY_FILE": str(folder / "keys.json")}
+    settings = load_settings(env)
+    if not settings.key_file.exists():
+        init_key_file(settings.key_file)
+    ctx = AppContext(settings=settings, db=Database(settings.database_url).migrate(),
+                     policy=POLICY)
+    ctx.env = env  # type: ignore[attr-defined]
+    return ctx
 
 
 @pytest.fixture(scope="session")

@@ -24,11 +24,10 @@ from gateway.people import service as people
 from gateway.prompts import audio_stats
 from gateway.selftest.locks import MODES
 from gateway.settings import load_settings
-from gateway.storage.db import Database
-from gateway.storage.keyring import init_key_file
 from gateway.wiring import AppContext
 from tests.integration.conftest import (
     asterisk_under_test,
+    context_in,
     copy_selftested,
     free_port,
     free_udp_pair,
@@ -89,13 +88,7 @@ class VoicemailLab:
         self.far_end.stop()
 
     def context(self, folder: Path) -> AppContext:
-        env = {**self.env, "SAFEDIAL_DATABASE_URL": f"sqlite:///{folder / 'safedial.db'}",
-               "SAFEDIAL_KEY_FILE": str(folder / "keys.json")}
-        settings = load_settings(env)
-        if not settings.key_file.exists():
-            init_key_file(settings.key_file)
-        return AppContext(settings=settings, db=Database(settings.database_url).migrate(),
-                          policy=POLICY)
+        return context_in(folder, self.env)
 
     def selftest(self) -> Path:
         """A real passing self-test through this lab's carrier, for worlds to copy."""
