@@ -90,8 +90,9 @@ def _call(args: argparse.Namespace) -> int:
     request = _request(args, settings)
     locks = build_context(settings).privacy_locks().state()
     if request.mode in locks.locked_modes:  # lab calls are subject to the privacy lock too
-        raise Refused(f"caller-ID mode '{request.mode.value}' is locked: "
-                      + "; ".join(locks.reasons) + " (run: safedial selftest)")
+        why = [reason for reason in locks.reasons if reason.startswith(f"{request.mode.value}: ")]
+        raise Refused(f"caller-ID mode {'; '.join(why) or request.mode.value} - locked; "
+                      "run 'safedial selftest' (see 'safedial lock status')")
     report = asyncio.run(_place(settings, request))
     print(report.as_json_line())
     if report.outcome is Outcome.REFUSED:

@@ -106,6 +106,9 @@ def lab_environment(runtime: Path, **overrides: str) -> dict[str, str]:
         "SAFEDIAL_MASKED_NUMBER": MASKED,
         "SAFEDIAL_GATEWAY_NUMBER": GATEWAY,
         "SAFEDIAL_AGENCY_NUMBER": AGENCY,
+        # Never the operator's own state: each lab keeps its database and keys beside it.
+        "SAFEDIAL_DATABASE_URL": f"sqlite:///{runtime / 'safedial.db'}",
+        "SAFEDIAL_KEY_FILE": str(runtime / "keys.json"),
     }
     env.update(overrides)
     return env

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gateway.lab.scenario import Answer
+from gateway.lab.farend import FarEnd
+from gateway.lab.scenario import Answer, Behaviour
 from gateway.pbx.process import asterisk_for, pid_alive
 from gateway.settings import load_settings
 from tests.integration.cli_helpers import safedial
 from tests.integration.conftest import (
+    CarrierLab,
     FarEndFactory,
     Pbx,
+    copy_selftested,
     expected_release,
     free_port,
     lab_environment,
@@ -30,11 +35,34 @@ def lab_call(*extra: str) -> list[str]:
             *extra]
 
 
+@pytest.fixture
+def lab_env(carrier_lab: CarrierLab, selftested: Path, tmp_path: Path) -> dict[str, str]:
+    """A lab whose self-test passed for real: lab calls are subject to the privacy lock."""
+    copy_selftested(selftested, tmp_path / "state")
+    return {**os.environ, **carrier_lab.env,
+            "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'state' / 'safedial.db'}",
+            "SAFEDIAL_KEY_FILE": str(tmp_path / "state" / "keys.json")}
+
+
+@pytest.fixture
+def phones(carrier_lab: CarrierLab, tmp_path: Path) -> Iterator[FarEndFactory]:
+    started: list[FarEnd] = []
+
+    def start(behaviours: dict[str, Behaviour]) -> FarEnd:
+        phone = carrier_lab.phones(tmp_path / f"phones-{len(started)}", behaviours)
+        started.append(phone)
+        return phone
+
+    yield start
+    for phone in started:
+        phone.stop()
+
+
 def test_a_lab_call_prints_one_json_line_without_numbers_and_exits_0(
-    pbx: Pbx, far_end: FarEndFactory
+    lab_env: dict[str, str], phones: FarEndFactory
 ) -> None:
-    phone = far_end({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
-    result = safedial(pbx.cli_env(), *lab_call("--mode", "masked", "--timeout", "10"))
+    phone = phones({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
+    result = safedial(lab_env, *lab_call("--mode", "masked", "--timeout", "10"))
     phone.stop()
 
     assert result.returncode == 0, result.stderr
@@ -64,10 +92,10 @@ def test_a_lab_call_prints_one_json_line_without_numbers_and_exits_0(
          "same-phone-twice", "timeout-too-short"],
 )
 def test_bad_usage_exits_2_and_dials_nothing(
-    pbx: Pbx, far_end: FarEndFactory, args: list[str]
+    lab_env: dict[str, str], phones: FarEndFactory, args: list[str]
 ) -> None:
-    phone = far_end({})
-    result = safedial(pbx.cli_env(), *args)
+    phone = phones({})
+    result = safedial(lab_env, *args)
     phone.stop()
 
     assert result.returncode == 2, result.stderr
@@ -75,11 +103,24 @@ def test_bad_usage_exits_2_and_dials_nothing(
     assert "555-CALL-NOW" not in result.stderr, "bad input is not echoed back"
 
 
-def test_an_unreachable_ami_exits_4(pbx: Pbx) -> None:
-    env = {**pbx.cli_env(), "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1"))}
+def test_an_unreachable_ami_exits_4(lab_env: dict[str, str]) -> None:
+    env = {**lab_env, "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1"))}
     result = safedial(env, *lab_call("--mode", "withhold"))
     assert result.returncode == 4, result.stderr
     assert "AMI" in result.stderr
+
+
+def test_a_lab_call_in_a_mode_that_never_passed_the_self_test_is_refused(
+    carrier_lab: CarrierLab, phones: FarEndFactory, tmp_path: Path
+) -> None:
+    phone = phones({ADVOCATE: Answer(), PARTICIPANT: Answer()})
+    env = {**os.environ, **carrier_lab.env,
+           "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    result = safedial(env, *lab_call("--mode", "withhold"))
+    phone.stop()
+    assert result.returncode == 3, result.stderr
+    assert "never passed" in result.stderr
+    assert phone.dialogs().messages == [], "nothing rang"
 
 
 def test_a_malformed_setting_stops_the_command_and_names_it(pbx: Pbx) -> None:
