@@ -63,15 +63,19 @@ class SelftestServices(Protocol):
 
 
 def nightly() -> None:
-    """Alert on a stale pass, then test every mode (a scheduler worker thread)."""
-    services = cast(SelftestServices, job_services())
+    """The scheduled job (a scheduler worker thread)."""
+    run_nightly(cast(SelftestServices, job_services()))
+
+
+def run_nightly(services: SelftestServices) -> None:
+    """Alert on a pass gone stale (e.g. the server was down last night), then test every mode."""
     locks = services.privacy_locks()
+    selftest = services.selftest()
     for mode, cause in locks.causes().items():
         if cause is LockCause.STALE:
-            services.selftest().alerts.send(Alert(mode.value, "stale", None,
-                                                  locks.clock().isoformat()))
+            selftest.alerts.send(Alert(mode.value, "stale", None, locks.clock().isoformat()))
     try:
-        report = asyncio.run(services.selftest().run(MODES, trigger="scheduled"))
+        report = asyncio.run(selftest.run(MODES, trigger="scheduled"))
     except SafeDialError as exc:
         log.error("nightly self-test could not run: %s", exc.error_id)
         return

@@ -27,8 +27,9 @@ from gateway.domain.daily import next_daily_run
 from gateway.domain.selftest import CanaryReading, Verdict
 from gateway.pbx.guard import Finding, UnsafeConfig
 from gateway.people import service as people
-from gateway.selftest.alerts import Alerts
-from gateway.selftest.locks import LockNotClearable
+from gateway.selftest.alerts import Alert, Alerts
+from gateway.selftest.locks import LockNotClearable, PrivacyLocks
+from gateway.selftest.service import SelfTest
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
 from tests.support.canary import ANONYMOUS_FROM, Canary, private_canary, run_selftest, selftest_with
@@ -286,3 +287,26 @@ def test_the_nightly_self_test_is_registered_from_the_policy_and_survives_a_rest
         assert again.scheduler.next_run("selftest-nightly") == expected, "kept in the job store"
     finally:
         again.close()
+
+
+def test_the_nightly_run_alerts_on_a_stale_pass_then_tests_every_mode(world: AppContext) -> None:
+    from gateway.selftest.jobs import run_nightly
+
+    asyncio.run(run_selftest(world))
+    later = datetime.now(UTC) + world.policy.selftest.max_age + timedelta(hours=1)
+    sent: list[Alert] = []
+    canary = private_canary()
+
+    class Services:
+        def privacy_locks(self) -> PrivacyLocks:
+            return replace(world.privacy_locks(), clock=lambda: later)
+
+        def selftest(self) -> SelfTest:
+            tested = selftest_with(world, canary)
+            tested.alerts.send = sent.append  # type: ignore[method-assign]
+            return tested
+
+    run_nightly(Services())
+
+    assert [(a.mode, a.verdict) for a in sent] == [("withhold", "stale"), ("masked", "stale")]
+    assert canary.calls == [WITHHOLD, MASKED_MODE], "then every mode is tested"
