@@ -73,6 +73,29 @@ PARTICIPANT_OUTCOMES = [
         Outcome.REJECTED_ANONYMOUS, "SIP 433 Anonymity Disallowed", id="433-noanswer",
     ),
     pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 603 Anonymous Calls Not Accepted",
+               Rejection="anonymous"),
+        Outcome.REJECTED_ANONYMOUS, "SIP 603 Decline", id="603-judged-anonymous-by-the-dialplan",
+    ),
+    pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 603 Decline", Rejection="none"),
+        Outcome.FAILED, "SIP 603 Decline", id="603-other-phrase-failed",
+    ),
+    pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 603 Anonymous Calls Not Accepted"),
+        Outcome.FAILED, "SIP 603 Decline", id="603-without-the-dialplans-judgement-failed",
+    ),
+    pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 433 Anonymity Disallowed",
+               Rejection="none"),
+        Outcome.REJECTED_ANONYMOUS, "SIP 433 Anonymity Disallowed", id="433-always",
+    ),
+    pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 480 Temporarily Unavailable",
+               Rejection="none"),
+        Outcome.FAILED, "SIP 480 Temporarily Unavailable", id="480-failed",
+    ),
+    pytest.param(
         _ended(DialStatus="NOANSWER", ParticipantCause="SIP 487 Request Terminated"),
         Outcome.NO_ANSWER, "SIP 487 Request Terminated", id="noanswer",
     ),
