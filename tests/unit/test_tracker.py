@@ -192,6 +192,7 @@ def test_the_tracker_keeps_no_header_but_the_report_fields():
         "Amd",
         "Voicemail",
         "Fallback",
+        "Rejection",
         "Refusal",
         "DialStatus",
         "AnsweredTime",
