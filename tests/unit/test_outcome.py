@@ -193,7 +193,14 @@ def test_the_json_line_has_exactly_the_contract_keys():
         "advocate_answered": True,
         "participant_answered": False,
         "duration_s": 0.0,
+        "masked_fallback_used": False,
     }
+
+
+def test_the_json_line_says_whether_the_masked_fallback_was_used():
+    report = CallReport(CALL_ID, Outcome.ANSWERED, None, True, True, 3.0,
+                        masked_fallback_used=True)
+    assert json.loads(report.as_json_line())["masked_fallback_used"] is True
 
 
 def test_the_json_line_rounds_the_duration_to_milliseconds():
