@@ -15,9 +15,23 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
 from gateway.callerid import CallerIdMode
+from gateway.domain.anonymity import (
+    DEFAULT_ANONYMOUS_REJECTIONS,
+    MAX_RULES,
+    TEXT_PATTERN,
+    AnonymousRejection,
+)
 from gateway.domain.policy import AgencyPolicy, AmdTiming, CallbackLimits, SelftestPolicy
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
 from gateway.errors import ConfigurationError
@@ -74,8 +88,31 @@ class _Callback(_Strict):
     default_delay_min: int = Field(default=15, ge=1, le=7 * 24 * 60)
 
 
+class _AnonymousRejection(_Strict):
+    """One (status, reason text) pair; the text is rendered into the dialplan, so strict."""
+
+    status: StrictInt = Field(ge=400, le=699)
+    reason: StrictStr
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        if not re.match(TEXT_PATTERN, value):
+            raise ValueError("must be 1 to 40 letters, digits and spaces, starting and ending "
+                             "with a letter or digit")
+        return value
+
+
+def _default_rejections() -> list[_AnonymousRejection]:
+    return [_AnonymousRejection(status=rule.status, reason=rule.text)
+            for rule in DEFAULT_ANONYMOUS_REJECTIONS]
+
+
 class _Calls(_Strict):
     drop_threshold_s: int = Field(default=30, ge=1, le=600)
+    anonymous_rejection: list[_AnonymousRejection] = Field(
+        default_factory=_default_rejections, max_length=MAX_RULES
+    )
 
 
 class _Retention(_Strict):
@@ -122,8 +159,12 @@ class _PolicyFile(_Strict):
 
 
 def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
-    """Best-effort line of a key path such as ('callback', 'max_attempts')."""
-    section, key = (str(location[0]), str(location[-1])) if location else ("", "")
+    """Best-effort line of a key path such as ('callback', 'max_attempts').
+
+    Inside a list (('calls', 'anonymous_rejection', 0, 'reason')) it is the list's line.
+    """
+    section, key = (str(location[0]), str(location[min(1, len(location) - 1)])) \
+        if location else ("", "")
     in_section = len(location) < 2
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
@@ -174,6 +215,8 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
             default_delay_min=callback.default_delay_min,
         ),
         drop_threshold_s=parsed.calls.drop_threshold_s,
+        anonymous_rejections=tuple(AnonymousRejection(rule.status, rule.reason)
+                                   for rule in parsed.calls.anonymous_rejection),
         retention_days=parsed.retention.days,
         code_word_rotation_days=parsed.identity.code_word_rotation_days,
         amd=AmdTiming(**parsed.amd.model_dump()),

@@ -31,6 +31,7 @@ _REPORT_FIELDS = (
     "Amd",
     "Voicemail",
     "Fallback",
+    "Rejection",
 )
 
 

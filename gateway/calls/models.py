@@ -63,7 +63,7 @@ class DialRequest:
     #: The voicemail to leave on a machine (a sound path without extension);
     #: None means leave nothing.
     voicemail_prompt: Path | None = None
-    #: Retry once with the masked number after a 433 (only if agreed).
+    #: Retry once with the masked number after an anonymous-call rejection (only if agreed).
     masked_fallback: bool = False
     #: Answering-machine detection; only lab calls may turn it off.
     detect_machine: bool = True
@@ -99,6 +99,7 @@ class CallReport:
             "advocate_answered": self.advocate_answered,
             "participant_answered": self.participant_answered,
             "duration_s": round(self.duration_s, 3),
+            "masked_fallback_used": self.masked_fallback_used,
         }
 
     def as_json_line(self) -> str:

@@ -4,6 +4,10 @@ AMI's DialEnd reports NOANSWER for a 433 rejection, so the outcome is judged
 from what the dialplan itself reports when the advocate's channel hangs up
 (DIALSTATUS plus the participant leg's SIP cause), together with the
 OriginateResponse reason for the advocate's leg.
+
+Anonymous-call rejection is judged by the dialplan with the policy's rule
+(gateway.domain.anonymity, rendered into it): it retried on that judgement and
+reports it as ``Rejection: anonymous``, so the outcome and the retry agree.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gateway.calls.models import CallReport, Outcome
+from gateway.domain.anonymity import is_anonymous_rejection
 
 #: AMI OriginateResponse reasons (Asterisk's AST_CONTROL_* numbering).
 ORIGINATE_ANSWERED = 4
@@ -105,7 +110,7 @@ def classify(signals: CallSignals, drop_threshold_s: float = 30.0) -> CallReport
         ) or _abnormal(ended.get("ParticipantCause"))
         outcome = Outcome.DROPPED if dropped else Outcome.ANSWERED
     else:
-        outcome = _participant_outcome(refusal, dial_status, cause)
+        outcome = _participant_outcome(refusal, dial_status, cause, _rejected_anonymously(ended))
     return CallReport(
         call_id=signals.call_id,
         outcome=outcome,
@@ -124,10 +129,23 @@ def _abnormal(tech_cause: str | None) -> bool:
     return cause is not None and cause.startswith(("SIP 5", "SIP 408"))
 
 
-def _participant_outcome(refusal: str | None, dial_status: str, cause: str | None) -> Outcome:
+def _rejected_anonymously(ended: Mapping[str, str]) -> bool:
+    """The dialplan's judgement with the policy's pairs; 433 counts whatever it says.
+
+    (A dialplan rendered before the pairs existed reports no judgement; 433 is
+    the one answer that is always a rejection.)
+    """
+    return ended.get("Rejection") == "anonymous" or is_anonymous_rejection(
+        ended.get("ParticipantCause"), ()
+    )
+
+
+def _participant_outcome(
+    refusal: str | None, dial_status: str, cause: str | None, rejected_anonymously: bool
+) -> Outcome:
     if refusal:
         return Outcome.REFUSED
-    if cause is not None and cause.startswith("SIP 433"):
+    if rejected_anonymously and cause is not None:
         return Outcome.REJECTED_ANONYMOUS
     if dial_status == "ANSWER":
         return Outcome.ANSWERED

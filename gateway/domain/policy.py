@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import time, timedelta
 
 from gateway.callerid import CallerIdMode
+from gateway.domain.anonymity import DEFAULT_ANONYMOUS_REJECTIONS, AnonymousRejection
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailKind, VoicemailRule
 
 
@@ -86,6 +87,8 @@ class AgencyPolicy:
     default_on_drop: DropRule = WAIT_ON_DROP
     callback: CallbackLimits = DEFAULT_CALLBACK_LIMITS
     drop_threshold_s: int = 30
+    #: Besides SIP 433, the final answers that mean anonymous-call rejection.
+    anonymous_rejections: tuple[AnonymousRejection, ...] = DEFAULT_ANONYMOUS_REJECTIONS
     retention_days: int = 90
     code_word_rotation_days: int = 180
     amd: AmdTiming = AmdTiming()

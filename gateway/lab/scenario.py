@@ -2,8 +2,11 @@
 
 Both legs of a SafeDial call reach the same trunk address, so one sipp answers
 them all and tells the phones apart by the number dialled (the Request-URI
-user). Each number gets a behaviour: answer and hold, busy, reject withheld
-calls (433), or ring without answering. Numbers not listed get the default.
+user). Each number gets a behaviour: answer and hold, busy, reject with any
+final status and reason phrase (optionally after a 183 with early media, as
+carriers announce before refusing), reject withheld calls only (433, or a
+carrier's 603 "Anonymous..."), or ring without answering. Numbers not listed
+get the default.
 """
 
 from __future__ import annotations
@@ -23,12 +26,26 @@ class Answer:
     name = "answer"
 
 
+_REASON = re.compile(r"^[A-Za-z0-9 .,'-]{1,80}$")
+
+
 @dataclass(frozen=True)
 class Reject:
-    """Refuse the call with a final SIP status (486 busy, 433 anonymity disallowed...)."""
+    """Refuse the call with a final SIP status (486 busy, 433 anonymity disallowed...).
+
+    ``reason`` is the reason phrase sent as is; ``early_media`` first sends a
+    183 Session Progress with SDP (an announcement), then the final status.
+    """
 
     status: int
     reason: str
+    early_media: bool = False
+
+    def __post_init__(self) -> None:
+        if not 300 <= self.status <= 699:
+            raise ValueError("a rejection needs a final failure status (300-699)")
+        if not _REASON.match(self.reason):
+            raise ValueError("a reason phrase is 1 to 80 letters, digits, spaces and .,'-")
 
     @property
     def name(self) -> str:
@@ -44,9 +61,10 @@ class RingNoAnswer:
 
 @dataclass(frozen=True)
 class RejectWithheld:
-    """Anonymous-call rejection: 433 for a withheld caller, answer a shown number."""
+    """Anonymous-call rejection: ``reject`` a withheld caller (433 unless told), answer others."""
 
     hold_ms: int = 60_000
+    reject: Reject = Reject(433, "Anonymity Disallowed")
     name = "rejectwithheld"
 
 
@@ -128,8 +146,12 @@ def _answer_block(label: str, hold_ms: int) -> str:
 
 
 def _reject_block(label: str, reject: Reject) -> str:
+    early = ""
+    if reject.early_media:
+        early = _response("183 Session Progress", sdp=True) + '  <pause milliseconds="500"/>\n'
     return (
         f'  <label id="{label}"/>\n'
+        + early
         + _response(f"{reject.status} {reject.reason}")
         + '  <recv request="ACK"/>\n'
         + '  <nop next="end"/>\n'
@@ -156,7 +178,7 @@ def _block(label: str, behaviour: Behaviour) -> str:
             f'  <label id="{label}"/>\n'
             f'  <nop next="{label}_withheld" test="withheld"/>\n'
             + _answer_block(f"{label}_shown", behaviour.hold_ms)
-            + _reject_block(f"{label}_withheld", ANONYMITY_DISALLOWED)
+            + _reject_block(f"{label}_withheld", behaviour.reject)
         )
     if isinstance(behaviour, Reject):
         return _reject_block(label, behaviour)

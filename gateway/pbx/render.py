@@ -20,6 +20,7 @@ from pathlib import Path
 
 import jinja2
 
+from gateway.domain.anonymity import rejection_pattern
 from gateway.domain.policy import AgencyPolicy
 from gateway.settings import Settings
 
@@ -133,8 +134,11 @@ def template_values(
     version: int | None = None,
 ) -> dict[str, object]:
     """``version`` is the Asterisk major release that will run (None: not known)."""
+    policy = policy or AgencyPolicy()
     return {
-        "amd": (policy or AgencyPolicy()).amd,
+        "amd": policy.amd,
+        # Letters, digits, spaces and the expression's own ^ ( | . * ) only (validated).
+        "anonymous_rejection_pattern": rejection_pattern(policy.anonymous_rejections),
         "asterisk_version": version or 0,
         "runtime_dir": str(layout.inside(layout.root)),
         "etc_dir": str(layout.inside(layout.etc)),

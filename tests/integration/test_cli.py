@@ -27,7 +27,7 @@ from tests.integration.conftest import (
 from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
 
 JSON_KEYS = {"call_id", "outcome", "sip_cause", "advocate_answered", "participant_answered",
-             "duration_s"}
+             "duration_s", "masked_fallback_used"}
 
 
 def lab_call(*extra: str) -> list[str]:

@@ -13,6 +13,7 @@ from gateway.lab.scenario import (
     BUSY,
     Answer,
     Reject,
+    RejectWithheld,
     RingNoAnswer,
     build_caller_scenario,
     build_scenario,
@@ -86,6 +87,49 @@ def test_a_scenario_that_never_answers_sets_no_unused_variables():
     root = _xml({"+12025550122": BUSY}, default=RingNoAnswer())
     assigned = {e.get("assign_to") for e in root.iter("ereg")}
     assert assigned == {"n0"}
+
+
+def test_a_reject_sends_its_own_reason_phrase():
+    scenario = build_scenario({"+12025550133": Reject(603, "Anonymous Calls Not Accepted")})
+    assert "SIP/2.0 603 Anonymous Calls Not Accepted" in scenario
+    assert "183 Session Progress" not in scenario
+
+
+def test_a_reject_after_early_media_sends_183_with_sdp_then_the_final_status():
+    root = _xml({"+12025550133": Reject(603, "Anonymous Calls Not Accepted", early_media=True)},
+                default=BUSY)
+    (branch,) = [i for i, el in enumerate(root) if el.tag == "label" and el.get("id") == "b0"]
+    sent = [el.text or "" for el in list(root)[branch:] if el.tag == "send"]
+    assert sent[0].strip().startswith("SIP/2.0 183 Session Progress")
+    assert "m=audio" in sent[0]
+    assert sent[1].strip().startswith("SIP/2.0 603 Anonymous Calls Not Accepted")
+
+
+def test_reject_withheld_sends_its_own_rejection_to_a_withheld_caller_only():
+    behaviour = RejectWithheld(reject=Reject(603, "Anonymous Call Rejection", early_media=True))
+    root = _xml({"+12025550133": behaviour})
+    labels = _labels(root)
+    assert "b0_withheld" in labels and "b0_shown" in labels
+    (jump,) = [nop for nop in root.iter("nop") if nop.get("test") == "withheld"]
+    assert jump.get("next") == "b0_withheld"
+    scenario = build_scenario({"+12025550133": behaviour})
+    withheld = scenario[scenario.index('<label id="b0_withheld"/>'):]
+    assert "183 Session Progress" in withheld
+    assert "SIP/2.0 603 Anonymous Call Rejection" in withheld
+
+
+def test_reject_withheld_sends_433_unless_told():
+    assert "SIP/2.0 433 Anonymity Disallowed" in build_scenario({"+12025550133": RejectWithheld()})
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(200, "OK"), (603, ""), (603, "Anon]]><evil/>"), (603, "Anon\r\nX-Header: 1")],
+    ids=["not-a-failure", "empty", "xml", "header-injection"],
+)
+def test_a_reject_refuses_a_status_or_phrase_that_would_break_the_scenario(status, reason):
+    with pytest.raises(ValueError):
+        Reject(status, reason)
 
 
 def test_reject_is_named_after_its_status():

@@ -73,6 +73,29 @@ PARTICIPANT_OUTCOMES = [
         Outcome.REJECTED_ANONYMOUS, "SIP 433 Anonymity Disallowed", id="433-noanswer",
     ),
     pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 603 Anonymous Calls Not Accepted",
+               Rejection="anonymous"),
+        Outcome.REJECTED_ANONYMOUS, "SIP 603 Decline", id="603-judged-anonymous-by-the-dialplan",
+    ),
+    pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 603 Decline", Rejection="none"),
+        Outcome.FAILED, "SIP 603 Decline", id="603-other-phrase-failed",
+    ),
+    pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 603 Anonymous Calls Not Accepted"),
+        Outcome.FAILED, "SIP 603 Decline", id="603-without-the-dialplans-judgement-failed",
+    ),
+    pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 433 Anonymity Disallowed",
+               Rejection="none"),
+        Outcome.REJECTED_ANONYMOUS, "SIP 433 Anonymity Disallowed", id="433-always",
+    ),
+    pytest.param(
+        _ended(DialStatus="CHANUNAVAIL", ParticipantCause="SIP 480 Temporarily Unavailable",
+               Rejection="none"),
+        Outcome.FAILED, "SIP 480 Temporarily Unavailable", id="480-failed",
+    ),
+    pytest.param(
         _ended(DialStatus="NOANSWER", ParticipantCause="SIP 487 Request Terminated"),
         Outcome.NO_ANSWER, "SIP 487 Request Terminated", id="noanswer",
     ),
@@ -170,7 +193,14 @@ def test_the_json_line_has_exactly_the_contract_keys():
         "advocate_answered": True,
         "participant_answered": False,
         "duration_s": 0.0,
+        "masked_fallback_used": False,
     }
+
+
+def test_the_json_line_says_whether_the_masked_fallback_was_used():
+    report = CallReport(CALL_ID, Outcome.ANSWERED, None, True, True, 3.0,
+                        masked_fallback_used=True)
+    assert json.loads(report.as_json_line())["masked_fallback_used"] is True
 
 
 def test_the_json_line_rounds_the_duration_to_milliseconds():

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from gateway.callerid import CallerIdMode
+from gateway.domain.anonymity import DEFAULT_ANONYMOUS_REJECTIONS, AnonymousRejection
 from gateway.domain.preferences import DropProtocolKind, VoicemailKind
 from gateway.policyfile import PolicyFileError, load_policy, parse_policy
 
@@ -18,6 +19,50 @@ def test_the_shipped_policy_follows_the_practice_guides() -> None:
     assert policy.default_caller_id is CallerIdMode.WITHHOLD
     assert policy.default_voicemail.kind is VoicemailKind.GENERIC
     assert policy.default_on_drop.kind is DropProtocolKind.WAIT
+    assert policy.anonymous_rejections == (
+        AnonymousRejection(603, "anonym"), AnonymousRejection(403, "anonym"))
+
+
+def test_a_policy_without_the_rejection_list_gets_the_shipped_pairs_and_an_empty_one_none():
+    assert parse_policy("").anonymous_rejections == DEFAULT_ANONYMOUS_REJECTIONS
+    assert parse_policy("[calls]\nanonymous_rejection = []\n").anonymous_rejections == ()
+
+
+def test_an_agency_may_list_its_carriers_own_rejections():
+    policy = parse_policy(
+        "[calls]\n"
+        'anonymous_rejection = [{ status = 480, reason = "Anonymous Calls Not Accepted" }]\n'
+    )
+    assert policy.anonymous_rejections == (AnonymousRejection(480, "Anonymous Calls Not Accepted"),)
+
+
+_PAIR = "[calls]\nanonymous_rejection = [{{ status = {status}, reason = {reason} }}]\n"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "why"),
+    [
+        pytest.param("399", '"anonym"', "greater than or equal to 400", id="status-low"),
+        pytest.param("700", '"anonym"', "less than or equal to 699", id="status-high"),
+        pytest.param('"603"', '"anonym"', "integer", id="status-text"),
+        pytest.param("603", '"anon.*"', "letters, digits and spaces", id="regex"),
+        pytest.param("603", '"anon\\")}"', "letters, digits and spaces", id="dialplan-syntax"),
+        pytest.param("603", '""', "letters, digits and spaces", id="empty"),
+        pytest.param("603", f'"{"a" * 41}"', "letters, digits and spaces", id="too-long"),
+        pytest.param("603", "42", "string", id="reason-number"),
+    ],
+)
+def test_a_rejection_pair_that_could_reach_the_dialplan_wrongly_is_refused(status, reason, why):
+    with pytest.raises(PolicyFileError) as refused:
+        parse_policy(_PAIR.format(status=status, reason=reason), "policy.toml")
+    assert "policy.toml line 2" in str(refused.value)
+    assert why in str(refused.value)
+
+
+def test_more_than_ten_rejection_pairs_are_refused():
+    pairs = ", ".join(f'{{ status = {600 + n}, reason = "anonym" }}' for n in range(11))
+    with pytest.raises(PolicyFileError, match="anonymous_rejection"):
+        parse_policy(f"[calls]\nanonymous_rejection = [{pairs}]\n")
 
 
 def test_an_empty_policy_means_the_guides_defaults() -> None:

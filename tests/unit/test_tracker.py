@@ -192,6 +192,7 @@ def test_the_tracker_keeps_no_header_but_the_report_fields():
         "Amd",
         "Voicemail",
         "Fallback",
+        "Rejection",
         "Refusal",
         "DialStatus",
         "AnsweredTime",
@@ -230,7 +231,23 @@ def test_the_json_line_has_the_contract_keys_and_no_number_from_the_recording(na
         "advocate_answered",
         "participant_answered",
         "duration_s",
+        "masked_fallback_used",
     ]
     for number in numbers:
         for form in (number, number.lstrip("+"), number[-7:]):
             assert form not in line
+
+
+def test_the_dialplans_anonymous_rejection_verdict_is_kept_and_decides_the_outcome():
+    messages = load_recording("busy-withhold")
+    call_id = _call_id(messages)
+    tracker = CallTracker(call_id)
+    for message in messages:
+        if message.get("UserEvent") == "SafeDialCallEnded":
+            message = message | {"DialStatus": "CHANUNAVAIL", "Rejection": "anonymous",
+                                 "ParticipantCause": "SIP 603 Anonymous Call Rejection"}
+        _feed(tracker, message)
+    report = tracker.report()
+    assert report.outcome is Outcome.REJECTED_ANONYMOUS
+    assert report.sip_cause == "SIP 603 Decline"
+    assert "Anonymous" not in report.as_json_line()
