@@ -259,6 +259,21 @@ def selftested(carrier_lab: CarrierLab, tmp_path_factory: pytest.TempPathFactory
     return folder
 
 
+@pytest.fixture
+def carrier_phones(carrier_lab: CarrierLab, tmp_path: Path) -> Iterator[FarEndFactory]:
+    """The phones behind the session's carrier, recording every message that reached them."""
+    started: list[FarEnd] = []
+
+    def start(behaviours: dict[str, Behaviour]) -> FarEnd:
+        phone = carrier_lab.phones(tmp_path / f"phones-{len(started)}", behaviours)
+        started.append(phone)
+        return phone
+
+    yield start
+    for phone in started:
+        phone.stop()
+
+
 def copy_selftested(selftested: Path, into: Path) -> None:
     into.mkdir(parents=True, exist_ok=True)
     for name in ("safedial.db", "keys.json"):

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from gateway.lab.farend import FarEnd
-from gateway.lab.scenario import Answer, Behaviour
+from gateway.lab.scenario import Answer
 from gateway.pbx.process import asterisk_for, pid_alive
 from gateway.settings import load_settings
 from tests.integration.cli_helpers import safedial
@@ -44,24 +42,10 @@ def lab_env(carrier_lab: CarrierLab, selftested: Path, tmp_path: Path) -> dict[s
             "SAFEDIAL_KEY_FILE": str(tmp_path / "state" / "keys.json")}
 
 
-@pytest.fixture
-def phones(carrier_lab: CarrierLab, tmp_path: Path) -> Iterator[FarEndFactory]:
-    started: list[FarEnd] = []
-
-    def start(behaviours: dict[str, Behaviour]) -> FarEnd:
-        phone = carrier_lab.phones(tmp_path / f"phones-{len(started)}", behaviours)
-        started.append(phone)
-        return phone
-
-    yield start
-    for phone in started:
-        phone.stop()
-
-
 def test_a_lab_call_prints_one_json_line_without_numbers_and_exits_0(
-    lab_env: dict[str, str], phones: FarEndFactory
+    lab_env: dict[str, str], carrier_phones: FarEndFactory
 ) -> None:
-    phone = phones({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
+    phone = carrier_phones({ADVOCATE: Answer(hold_ms=1500), PARTICIPANT: Answer()})
     result = safedial(lab_env, *lab_call("--mode", "masked", "--timeout", "10"))
     phone.stop()
 
@@ -92,9 +76,9 @@ def test_a_lab_call_prints_one_json_line_without_numbers_and_exits_0(
          "same-phone-twice", "timeout-too-short"],
 )
 def test_bad_usage_exits_2_and_dials_nothing(
-    lab_env: dict[str, str], phones: FarEndFactory, args: list[str]
+    lab_env: dict[str, str], carrier_phones: FarEndFactory, args: list[str]
 ) -> None:
-    phone = phones({})
+    phone = carrier_phones({})
     result = safedial(lab_env, *args)
     phone.stop()
 
@@ -111,9 +95,9 @@ def test_an_unreachable_ami_exits_4(lab_env: dict[str, str]) -> None:
 
 
 def test_a_lab_call_in_a_mode_that_never_passed_the_self_test_is_refused(
-    carrier_lab: CarrierLab, phones: FarEndFactory, tmp_path: Path
+    carrier_lab: CarrierLab, carrier_phones: FarEndFactory, tmp_path: Path
 ) -> None:
-    phone = phones({ADVOCATE: Answer(), PARTICIPANT: Answer()})
+    phone = carrier_phones({ADVOCATE: Answer(), PARTICIPANT: Answer()})
     env = {**os.environ, **carrier_lab.env,
            "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
     result = safedial(env, *lab_call("--mode", "withhold"))

@@ -17,8 +17,7 @@ from fastapi.testclient import TestClient
 from gateway.callbacks.planning import CallbackPlan
 from gateway.calls.models import Outcome
 from gateway.domain.windows import DAYS
-from gateway.lab.farend import FarEnd
-from gateway.lab.scenario import Answer, Behaviour, RingNoAnswer
+from gateway.lab.scenario import Answer, RingNoAnswer
 from gateway.people import service as people
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
@@ -48,21 +47,6 @@ def world(carrier_lab: CarrierLab, selftested: Path, tmp_path: Path) -> Iterator
     ctx.close()
 
 
-@pytest.fixture
-def far_end(carrier_lab: CarrierLab, tmp_path: Path) -> Iterator[FarEndFactory]:
-    """The phones behind the carrier, recording every message that reached them."""
-    started: list[FarEnd] = []
-
-    def start(behaviours: dict[str, Behaviour]) -> FarEnd:
-        phone = carrier_lab.phones(tmp_path / f"phones-{len(started)}", behaviours)
-        started.append(phone)
-        return phone
-
-    yield start
-    for phone in started:
-        phone.stop()
-
-
 def add_people(ctx: AppContext, **participant: object) -> tuple[str, str]:
     with ctx.db.unit_of_work() as session:
         participant_id = people.create_participant(
@@ -75,10 +59,10 @@ def add_people(ctx: AppContext, **participant: object) -> tuple[str, str]:
 
 
 def test_the_cli_refuses_a_call_outside_the_window_and_nothing_rings(
-    world: AppContext, far_end: FarEndFactory
+    world: AppContext, carrier_phones: FarEndFactory
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=never_now())
-    phone = far_end({})
+    phone = carrier_phones({})
     result = safedial(world.env, "call", "--participant", participant_id,  # type: ignore[attr-defined]
                       "--advocate", advocate_id)
     phone.stop()
@@ -92,12 +76,12 @@ def test_the_cli_refuses_a_call_outside_the_window_and_nothing_rings(
 
 
 def test_the_api_refuses_a_call_outside_the_window_and_nothing_rings(
-    world: AppContext, far_end: FarEndFactory
+    world: AppContext, carrier_phones: FarEndFactory
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=never_now())
     with world.db.unit_of_work() as session:
         token = people.issue_token(session, actor="test", advocate_id=advocate_id)
-    phone = far_end({})
+    phone = carrier_phones({})
     with TestClient(create_app(world)) as client:
         response = client.post("/api/calls", json={"participant_id": participant_id},
                                headers={"Authorization": f"Bearer {token}"})
@@ -109,10 +93,10 @@ def test_the_api_refuses_a_call_outside_the_window_and_nothing_rings(
 
 
 def test_the_cli_places_an_allowed_call_with_the_participants_caller_id_mode(
-    world: AppContext, far_end: FarEndFactory
+    world: AppContext, carrier_phones: FarEndFactory
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=ALWAYS, caller_id="masked")
-    phone = far_end({ADVOCATE: Answer(hold_ms=BRIEFED_HOLD_MS), PARTICIPANT: Answer()})
+    phone = carrier_phones({ADVOCATE: Answer(hold_ms=BRIEFED_HOLD_MS), PARTICIPANT: Answer()})
     result = safedial(world.env, "call", "--participant", participant_id,  # type: ignore[attr-defined]
                       "--advocate", advocate_id)
     phone.stop()
@@ -126,13 +110,13 @@ def test_the_cli_places_an_allowed_call_with_the_participants_caller_id_mode(
 
 
 def test_the_api_places_an_allowed_call_and_reports_its_outcome(
-    world: AppContext, far_end: FarEndFactory
+    world: AppContext, carrier_phones: FarEndFactory
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=ALWAYS)
     with world.db.unit_of_work() as session:
         token = people.issue_token(session, actor="test", advocate_id=advocate_id)
     headers = {"Authorization": f"Bearer {token}"}
-    phone = far_end({ADVOCATE: Answer(hold_ms=BRIEFED_HOLD_MS), PARTICIPANT: Answer()})
+    phone = carrier_phones({ADVOCATE: Answer(hold_ms=BRIEFED_HOLD_MS), PARTICIPANT: Answer()})
     with TestClient(create_app(world)) as client:
         accepted = client.post("/api/calls", json={"participant_id": participant_id},
                                headers=headers)
@@ -155,7 +139,7 @@ def test_the_api_places_an_allowed_call_and_reports_its_outcome(
 
 
 async def test_a_pause_recorded_while_the_advocate_answers_stops_the_participant_leg(
-    world: AppContext, far_end: FarEndFactory
+    world: AppContext, carrier_phones: FarEndFactory
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=ALWAYS)
     inside = datetime.now(UTC)
@@ -169,7 +153,7 @@ async def test_a_pause_recorded_while_the_advocate_answers_stops_the_participant
                                   fields=changes({"pause_until": (inside + timedelta(days=5))
                                                   .date()}),
                                   callbacks=world.callbacks())
-    phone = far_end({ADVOCATE: Answer(hold_ms=3000), PARTICIPANT: Answer()})
+    phone = carrier_phones({ADVOCATE: Answer(hold_ms=3000), PARTICIPANT: Answer()})
     async with world.call_control() as control:
         report = await asyncio.wait_for(
             gate.run(prepared, control=control, participant_id=participant_id,
@@ -190,11 +174,11 @@ def pending_callback(ctx: AppContext, participant_id: str, advocate_id: str,
 
 
 async def test_an_advocate_who_misses_the_call_back_means_nothing_reaches_the_participant(
-    world: AppContext, far_end: FarEndFactory
+    world: AppContext, carrier_phones: FarEndFactory
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=ALWAYS, on_drop="callback")
     callback_id = pending_callback(world, participant_id, advocate_id, datetime.now(UTC))
-    phone = far_end({ADVOCATE: RingNoAnswer(), PARTICIPANT: Answer()})
+    phone = carrier_phones({ADVOCATE: RingNoAnswer(), PARTICIPANT: Answer()})
     status = await asyncio.wait_for(world.callback_runner().run(callback_id), timeout=60)
     phone.stop()
 
@@ -212,13 +196,13 @@ def closed_now_open_in_three_hours() -> tuple[list[str], datetime]:
 
 
 async def test_a_call_back_due_outside_the_window_waits_for_the_window(
-    world: AppContext, far_end: FarEndFactory
+    world: AppContext, carrier_phones: FarEndFactory
 ) -> None:
     windows, opens = closed_now_open_in_three_hours()
     participant_id, advocate_id = add_people(world, windows=windows, on_drop="callback")
     now = datetime.now(UTC)
     callback_id = pending_callback(world, participant_id, advocate_id, now)
-    phone = far_end({})
+    phone = carrier_phones({})
     status = await world.callback_runner().run(callback_id, now=now)
     phone.stop()
 
@@ -230,12 +214,12 @@ async def test_a_call_back_due_outside_the_window_waits_for_the_window(
 
 
 async def test_a_call_back_that_cannot_happen_within_its_bounds_expires_and_rings_nobody(
-    world: AppContext, far_end: FarEndFactory
+    world: AppContext, carrier_phones: FarEndFactory
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=never_now(), on_drop="callback")
     now = datetime.now(UTC)  # the next window is three days away; the policy allows one
     callback_id = pending_callback(world, participant_id, advocate_id, now)
-    phone = far_end({})
+    phone = carrier_phones({})
     status = await world.callback_runner().run(callback_id, now=now)
     phone.stop()
 
@@ -246,7 +230,7 @@ async def test_a_call_back_that_cannot_happen_within_its_bounds_expires_and_ring
 
 
 async def test_changing_preferences_cancels_pending_call_backs(
-    world: AppContext, far_end: FarEndFactory
+    world: AppContext, carrier_phones: FarEndFactory
 ) -> None:
     participant_id, advocate_id = add_people(world, windows=ALWAYS, on_drop="callback")
     callback_id = pending_callback(world, participant_id, advocate_id, datetime.now(UTC))
@@ -255,7 +239,7 @@ async def test_changing_preferences_cancels_pending_call_backs(
                                   participant_id=participant_id,
                                   fields=changes({"on_drop": "wait"}),
                                   callbacks=world.callbacks())
-    phone = far_end({})
+    phone = carrier_phones({})
     status = await world.callback_runner().run(callback_id)
     phone.stop()
 
