@@ -39,10 +39,15 @@ def effective_drop_rule(rule: DropRule, limits: CallbackLimits) -> DropRule:
 
 @dataclass(frozen=True)
 class AmdTiming:
-    """Answering-machine detection (app_amd) timing, in milliseconds.
+    """Answering-machine detection (app_amd) timing, in milliseconds, and when
+    a voicemail starts once detection said machine.
 
     Longer analysis is more accurate but the participant hears silence for
     longer before the advocate is bridged; see the README's trade-off notes.
+    The message starts after ``message_start_silence`` ms of silence (the
+    greeting and beep are over; no audio frames at all count as silence), and
+    at the latest ``message_start_max_s`` seconds after detection, whatever
+    the machine sends: a machine that stops recording soon must not be missed.
     """
 
     initial_silence: int = 2500
@@ -54,6 +59,8 @@ class AmdTiming:
     maximum_number_of_words: int = 3
     silence_threshold: int = 256
     maximum_word_length: int = 5000
+    message_start_silence: int = 1500
+    message_start_max_s: int = 20
 
 
 @dataclass(frozen=True)
