@@ -61,6 +61,11 @@ class AmdTiming:
     maximum_word_length: int = 5000
     message_start_silence: int = 1500
     message_start_max_s: int = 20
+    #: A machine with no greeting says only its beep, which detection reads as a
+    #: person: a tone of this frequency (Hz) heard during detection means machine.
+    #: 0 turns beep detection off.
+    beep_frequency: int = 1000
+    beep_min_duration: int = 400
 
 
 @dataclass(frozen=True)

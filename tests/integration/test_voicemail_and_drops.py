@@ -296,9 +296,6 @@ async def test_voicemail_duration_is_the_machine_legs_connected_time(
 
 
 
-@pytest.mark.xfail(strict=True, reason="not handled yet: detection reads a lone beep as a "
-                   "person (the call is bridged, then ends as dropped); needs beep detection "
-                   "(TONE_DETECT) and a policy decision on beep frequencies")
 async def test_voicemail_generic_on_a_machine_with_a_beep_and_no_greeting(
     lab: VoicemailLab, world: AppContext
 ) -> None:

@@ -42,10 +42,11 @@ def test_an_empty_policy_means_the_guides_defaults() -> None:
         ("[amd]\nmessage_start_max_s = 0\n", 2, "greater than or equal to 2"),
         ("[amd]\nmessage_start_max_s = 120\n", 2, "less than or equal to 60"),
         ("[amd]\nmessage_start_silence = 50\n", 2, "greater than or equal to 300"),
+        ("[amd]\nbeep_frequency = 5000\n", 2, "less than or equal to 3400"),
     ],
     ids=["time-zone", "region", "caller-id", "voicemail", "attempts", "retention", "typo",
          "delay-order", "message-start-max-low", "message-start-max-high",
-         "message-start-silence-low"],
+         "message-start-silence-low", "beep-frequency-high"],
 )
 def test_a_bad_policy_names_the_line_and_the_reason(text: str, line: int, reason: str) -> None:
     with pytest.raises(PolicyFileError) as refused:
@@ -75,3 +76,12 @@ def test_the_dialplan_waits_for_the_greeting_no_longer_than_the_policy_says(tmp_
     policy = parse_policy("[amd]\nmessage_start_silence = 800\nmessage_start_max_s = 8\n")
     text = render_texts(load_settings({}), RuntimeLayout(tmp_path / "pbx"), policy)
     assert "WaitForSilence(800,1,8)" in text["extensions.conf"]
+
+
+def test_beep_detection_runs_during_detection_unless_turned_off(tmp_path: Path) -> None:
+    settings = load_settings({})
+    on = render_texts(settings, RuntimeLayout(tmp_path / "on"), parse_policy(""))
+    off = render_texts(settings, RuntimeLayout(tmp_path / "off"),
+                       parse_policy("[amd]\nbeep_frequency = 0\n"))
+    assert "TONE_DETECT(1000,400,r)" in on["extensions.conf"]
+    assert "TONE_DETECT" not in off["extensions.conf"]
