@@ -133,6 +133,10 @@ class _Amd(_Strict):
     maximum_number_of_words: int = Field(default=3, ge=1, le=10)
     silence_threshold: int = Field(default=256, ge=1, le=32767)
     maximum_word_length: int = Field(default=5000, ge=500, le=15000)
+    message_start_silence: int = Field(default=1500, ge=300, le=5000)
+    message_start_max_s: int = Field(default=20, ge=2, le=60)
+    beep_frequency: int = Field(default=1000, ge=0, le=3400)
+    beep_min_duration: int = Field(default=400, ge=100, le=2000)
 
 
 class _Voicemail(_Strict):

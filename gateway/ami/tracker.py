@@ -30,6 +30,7 @@ _REPORT_FIELDS = (
     "HangupSource",
     "Amd",
     "Voicemail",
+    "ConnectedTime",
     "Fallback",
     "Rejection",
 )

@@ -89,10 +89,12 @@ class CallReport:
     duration_s: float
     refusal: str | None = None
     masked_fallback_used: bool = False
+    #: Why no voicemail was left on a machine (None when one was, or no machine).
+    voicemail_reason: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The public fields (the contract of ``safedial call``); no number among them."""
-        return {
+        data: dict[str, object] = {
             "call_id": self.call_id,
             "outcome": self.outcome.value,
             "sip_cause": self.sip_cause,
@@ -101,6 +103,9 @@ class CallReport:
             "duration_s": round(self.duration_s, 3),
             "masked_fallback_used": self.masked_fallback_used,
         }
+        if self.voicemail_reason:
+            data["voicemail_reason"] = self.voicemail_reason
+        return data
 
     def as_json_line(self) -> str:
         """The CLI's one-line JSON form."""

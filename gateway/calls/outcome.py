@@ -78,6 +78,34 @@ def _seconds(value: str | None) -> float:
         return 0.0
 
 
+#: The dialplan's voicemail state (SHARED SAFEDIAL_VM) when none was left, and why.
+VOICEMAIL_NOT_LEFT_REASONS = {
+    "not-left": "voicemail-none",
+    "waiting": "machine-hung-up-before-message",
+    "playing": "machine-hung-up-during-message",
+}
+
+
+def _voicemail(state: str) -> tuple[Outcome, str | None]:
+    """A machine answered: left only when the dialplan saw the whole prompt play."""
+    if state == "left":
+        return Outcome.VOICEMAIL_LEFT, None
+    return Outcome.VOICEMAIL_NOT_LEFT, VOICEMAIL_NOT_LEFT_REASONS.get(state, "not-started")
+
+
+def _connected_s(ended: Mapping[str, str], participant_answered: bool) -> float:
+    """The participant leg's connected time, measured on that leg by the dialplan.
+
+    ANSWEREDTIME on the advocate's channel only counts a bridge, which a
+    machine never gets; it stands in only when the leg's own time is missing.
+    """
+    if not participant_answered:
+        return 0.0
+    if ended.get("ConnectedTime"):
+        return _seconds(ended.get("ConnectedTime"))
+    return _seconds(ended.get("AnsweredTime"))
+
+
 def classify(signals: CallSignals, drop_threshold_s: float = 30.0) -> CallReport:
     """One outcome for one call.
 
@@ -100,10 +128,11 @@ def classify(signals: CallSignals, drop_threshold_s: float = 30.0) -> CallReport
     participant_answered = dial_status == "ANSWER" or amd in ("MACHINE", "HUMAN", "NOTSURE",
                                                               "HANGUP")
     cause = None if participant_answered else sip_cause(ended.get("ParticipantCause"))
-    duration = _seconds(ended.get("AnsweredTime")) if participant_answered else 0.0
+    duration = _connected_s(ended, participant_answered)
     ended_by = ended.get("HangupSource") or None
+    voicemail_reason = None
     if amd == "MACHINE":
-        outcome = Outcome.VOICEMAIL_LEFT if voicemail == "left" else Outcome.VOICEMAIL_NOT_LEFT
+        outcome, voicemail_reason = _voicemail(voicemail)
     elif participant_answered and not refusal:
         dropped = amd == "HANGUP" or (
             ended_by == "participant" and duration < drop_threshold_s
@@ -120,6 +149,7 @@ def classify(signals: CallSignals, drop_threshold_s: float = 30.0) -> CallReport
         duration_s=duration,
         refusal=refusal,
         masked_fallback_used=(ended.get("Fallback") or "") == "yes",
+        voicemail_reason=voicemail_reason,
     )
 
 

@@ -40,10 +40,15 @@ def effective_drop_rule(rule: DropRule, limits: CallbackLimits) -> DropRule:
 
 @dataclass(frozen=True)
 class AmdTiming:
-    """Answering-machine detection (app_amd) timing, in milliseconds.
+    """Answering-machine detection (app_amd) timing, in milliseconds, and when
+    a voicemail starts once detection said machine.
 
     Longer analysis is more accurate but the participant hears silence for
     longer before the advocate is bridged; see the README's trade-off notes.
+    The message starts after ``message_start_silence`` ms of silence (the
+    greeting and beep are over; no audio frames at all count as silence), and
+    at the latest ``message_start_max_s`` seconds after detection, whatever
+    the machine sends: a machine that stops recording soon must not be missed.
     """
 
     initial_silence: int = 2500
@@ -55,6 +60,13 @@ class AmdTiming:
     maximum_number_of_words: int = 3
     silence_threshold: int = 256
     maximum_word_length: int = 5000
+    message_start_silence: int = 1500
+    message_start_max_s: int = 20
+    #: A machine with no greeting says only its beep, which detection reads as a
+    #: person: a tone of this frequency (Hz) heard during detection means machine.
+    #: 0 turns beep detection off.
+    beep_frequency: int = 1000
+    beep_min_duration: int = 400
 
 
 @dataclass(frozen=True)

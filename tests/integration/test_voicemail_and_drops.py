@@ -1,7 +1,9 @@
 """Every way a call can end follows what the participant agreed to, judged on real audio.
 
-The far end here is a second Asterisk speaking real audio: an answering machine
-(greeting, beep, then it records), a person ("Hello?", then room noise), a phone
+The far end here is a second Asterisk speaking real audio: answering machines
+(greeting, beep, then they record: one sends silence frames, one sends no audio at
+all and stops recording after 15 s, one has a greeting longer than detection's
+window, one hangs up 3 s into its recording), a person ("Hello?", then room noise), a phone
 that hangs up after two seconds, and the advocate's phone (it records what the
 advocate hears: the briefing and any notice). Whether a message was left is
 judged on the machine's recording with sox, not on a log line.
@@ -41,6 +43,16 @@ FAR_END_HOST = "127.0.0.3"
 MACHINE = "+12025550131"
 PERSON = "+12025550132"
 DROPS = "+12025550133"
+MACHINE_SILENT = "+12025550135"
+MACHINE_LONG_GREETING = "+12025550136"
+MACHINE_HANGS_UP = "+12025550137"
+MACHINE_BEEP_ONLY = "+12025550138"
+#: Every kind of machine, by the far end's behaviour; each keeps what it hears.
+MACHINES = {
+    "machine": MACHINE,  # sends silence frames while it records
+    "machine-silent": MACHINE_SILENT,  # sends no audio at all while it records
+    "machine-long-greeting": MACHINE_LONG_GREETING,  # longer than detection's window
+}
 SILENCE_RMS = 0.003
 
 
@@ -69,7 +81,9 @@ class VoicemailLab:
         self.settings = load_settings(self.env)
         self.far_end = FarEndPbx(
             root / "far-end", FAR_END_HOST, far_port, carrier_port,
-            {ADVOCATE: "advocate", MACHINE: "machine", PERSON: "person", DROPS: "drop"},
+            {ADVOCATE: "advocate", PERSON: "person", DROPS: "drop",
+             MACHINE_HANGS_UP: "machine-hangs-up", MACHINE_BEEP_ONLY: "machine-beep-only",
+             **{number: behaviour for behaviour, number in MACHINES.items()}},
             rtp=(34000, 34999), advocate_hold_s=30, settings=self.settings,
             peer_host=CARRIER_HOST)
         self.carrier = LabCarrier(root / "carrier", settings=self.settings, port=carrier_port,
@@ -220,3 +234,65 @@ async def test_a_drop_with_wait_agreed_schedules_nothing(
     assert world.scheduler.job_ids() == []
     (record,) = records.list_records(world.db, participant_id=participant_id)
     assert record["next_action"] == "wait"
+
+
+@pytest.mark.parametrize("machine", MACHINES)
+async def test_voicemail_generic_leaves_an_audible_message_on_every_kind_of_machine(
+    lab: VoicemailLab, world: AppContext, machine: str
+) -> None:
+    participant_id, advocate_id = add(world, MACHINES[machine])
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.VOICEMAIL_LEFT, report.voicemail_reason
+    (message,) = lab.far_end.recordings_of("machine")
+    assert loud_and_long(message, 3), "the message is on the machine, loud and long enough"
+
+
+@pytest.mark.parametrize("machine", [*MACHINES, "machine-hangs-up"])
+async def test_voicemail_none_leaves_nothing_on_any_kind_of_machine(
+    lab: VoicemailLab, world: AppContext, machine: str
+) -> None:
+    number = MACHINES.get(machine, MACHINE_HANGS_UP)
+    participant_id, advocate_id = add(world, number, voicemail="none")
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.VOICEMAIL_NOT_LEFT
+    assert report.voicemail_reason == "voicemail-none"
+    for recording in lab.far_end.recordings_of("machine"):
+        assert not loud_and_long(recording, 0.5), "nothing may be left on the machine"
+
+
+async def test_voicemail_cut_off_by_a_machine_that_hangs_up_is_not_left(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, MACHINE_HANGS_UP)
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.VOICEMAIL_NOT_LEFT
+    assert report.voicemail_reason == "machine-hung-up-during-message"
+    (heard,) = lab.far_end.recordings_of("advocate")
+    assert loud_and_long(heard, 3), "the advocate was briefed and told no message was left"
+
+
+async def test_voicemail_duration_is_the_machine_legs_connected_time(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, MACHINE)
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.VOICEMAIL_LEFT
+    (message,) = lab.far_end.recordings_of("machine")
+    # The machine was connected for its greeting, its beep and its recording.
+    connected = sum(audio_stats(path).duration_s for path in (
+        lab.far_end.sounds / "greeting.wav", lab.far_end.sounds / "beep.wav", message))
+    assert report.duration_s == pytest.approx(connected, abs=1.0)
+
+
+
+async def test_voicemail_generic_on_a_machine_with_a_beep_and_no_greeting(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, MACHINE_BEEP_ONLY)
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.outcome is Outcome.VOICEMAIL_LEFT

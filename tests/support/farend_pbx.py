@@ -57,7 +57,7 @@ class FarEndPbx:
     def __init__(self, root: Path, host: str, port: int, gateway_port: int,
                  behaviours: dict[str, str], rtp: tuple[int, int], advocate_hold_s: int = 25,
                  gateway_dialplans: Path | None = None, *, settings: Settings,
-                 peer_host: str = "127.0.0.1") -> None:
+                 peer_host: str = "127.0.0.1", machine_silent_record_s: int = 15) -> None:
         self.root = root
         self.layout = RuntimeLayout(root.resolve(), chroot=layout_for(settings).chroot)
         self.recordings = root / "recordings"
@@ -72,6 +72,7 @@ class FarEndPbx:
             "modules_dir": str(modules_dir(settings, self.layout)),
             "data_dir": str(settings.asterisk_data_dir),
             "rtp_start": rtp[0], "rtp_end": rtp[1], "advocate_hold_s": advocate_hold_s,
+            "machine_silent_record_s": machine_silent_record_s,
         }
         env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(TEMPLATES)]),
                                  undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701

@@ -206,3 +206,45 @@ def test_the_json_line_says_whether_the_masked_fallback_was_used():
 def test_the_json_line_rounds_the_duration_to_milliseconds():
     report = CallReport(CALL_ID, Outcome.ANSWERED, None, True, True, 1.23456)
     assert json.loads(report.as_json_line())["duration_s"] == 1.235
+
+
+MACHINE_ROWS = [
+    pytest.param("left", Outcome.VOICEMAIL_LEFT, None, id="whole-message-played"),
+    pytest.param("playing", Outcome.VOICEMAIL_NOT_LEFT, "machine-hung-up-during-message",
+                 id="cut-off-mid-message"),
+    pytest.param("waiting", Outcome.VOICEMAIL_NOT_LEFT, "machine-hung-up-before-message",
+                 id="hung-up-during-the-greeting"),
+    pytest.param("not-left", Outcome.VOICEMAIL_NOT_LEFT, "voicemail-none", id="rule-none"),
+    pytest.param("", Outcome.VOICEMAIL_NOT_LEFT, "not-started", id="no-state"),
+]
+
+
+@pytest.mark.parametrize(("state", "outcome", "reason"), MACHINE_ROWS)
+def test_a_voicemail_is_left_only_when_the_whole_message_played_on_a_connected_machine(
+    state, outcome, reason
+):
+    ended = _ended(DialStatus="ANSWER", Amd="MACHINE", Voicemail=state, ConnectedTime="22.400")
+    report = classify(CallSignals(CALL_ID, ANSWERED, ended))
+    assert (report.outcome, report.voicemail_reason) == (outcome, reason)
+    assert report.as_dict().get("voicemail_reason") == reason
+
+
+DURATION_ROWS = [
+    pytest.param(_ended(DialStatus="ANSWER", Amd="MACHINE", Voicemail="left",
+                        AnsweredTime="0", ConnectedTime="22.400"), 22.4,
+                 id="voicemail-left-no-bridge"),
+    pytest.param(_ended(DialStatus="ANSWER", Amd="MACHINE", Voicemail="not-left",
+                        AnsweredTime="0", ConnectedTime="4.250"), 4.25,
+                 id="voicemail-none"),
+    pytest.param(_ended(DialStatus="ANSWER", Amd="HUMAN", AnsweredTime="40",
+                        ConnectedTime="43.100", HangupSource="advocate"), 43.1,
+                 id="answered-includes-detection"),
+    pytest.param(_ended(DialStatus="ANSWER", AnsweredTime="12"), 12.0,
+                 id="no-leg-time-falls-back-to-answered-time"),
+    pytest.param(_ended(DialStatus="NOANSWER", ConnectedTime=""), 0.0, id="never-answered"),
+]
+
+
+@pytest.mark.parametrize(("ended", "duration"), DURATION_ROWS)
+def test_duration_is_the_participant_legs_connected_time_for_every_outcome(ended, duration):
+    assert classify(CallSignals(CALL_ID, ANSWERED, ended)).duration_s == pytest.approx(duration)

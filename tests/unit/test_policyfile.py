@@ -9,7 +9,9 @@ import pytest
 from gateway.callerid import CallerIdMode
 from gateway.domain.anonymity import DEFAULT_ANONYMOUS_REJECTIONS, AnonymousRejection
 from gateway.domain.preferences import DropProtocolKind, VoicemailKind
+from gateway.pbx.render import RuntimeLayout, render_texts
 from gateway.policyfile import PolicyFileError, load_policy, parse_policy
+from gateway.settings import load_settings
 
 SHIPPED = Path(__file__).resolve().parents[2] / "policies" / "default.toml"
 
@@ -82,9 +84,14 @@ def test_an_empty_policy_means_the_guides_defaults() -> None:
         ("[retention]\ndays = -1\n", 2, "greater than or equal to 1"),
         ("[calls]\ndrop_treshold_s = 10\n", 2, "Extra inputs"),
         ("[callback]\nmin_delay_min = 30\ndefault_delay_min = 10\n", 3, "between"),
+        ("[amd]\nmessage_start_max_s = 0\n", 2, "greater than or equal to 2"),
+        ("[amd]\nmessage_start_max_s = 120\n", 2, "less than or equal to 60"),
+        ("[amd]\nmessage_start_silence = 50\n", 2, "greater than or equal to 300"),
+        ("[amd]\nbeep_frequency = 5000\n", 2, "less than or equal to 3400"),
     ],
     ids=["time-zone", "region", "caller-id", "voicemail", "attempts", "retention", "typo",
-         "delay-order"],
+         "delay-order", "message-start-max-low", "message-start-max-high",
+         "message-start-silence-low", "beep-frequency-high"],
 )
 def test_a_bad_policy_names_the_line_and_the_reason(text: str, line: int, reason: str) -> None:
     with pytest.raises(PolicyFileError) as refused:
@@ -101,3 +108,25 @@ def test_a_policy_that_is_not_toml_is_refused_with_its_position() -> None:
 def test_a_missing_policy_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(PolicyFileError, match="SAFEDIAL_POLICY_FILE"):
         load_policy(tmp_path / "absent.toml")
+
+
+def test_when_a_voicemail_starts_is_bounded_by_default_and_configurable() -> None:
+    assert (parse_policy("").amd.message_start_silence, parse_policy("").amd.message_start_max_s) \
+        == (1500, 20)
+    amd = parse_policy("[amd]\nmessage_start_silence = 800\nmessage_start_max_s = 8\n").amd
+    assert (amd.message_start_silence, amd.message_start_max_s) == (800, 8)
+
+
+def test_the_dialplan_waits_for_the_greeting_no_longer_than_the_policy_says(tmp_path: Path) -> None:
+    policy = parse_policy("[amd]\nmessage_start_silence = 800\nmessage_start_max_s = 8\n")
+    text = render_texts(load_settings({}), RuntimeLayout(tmp_path / "pbx"), policy)
+    assert "WaitForSilence(800,1,8)" in text["extensions.conf"]
+
+
+def test_beep_detection_runs_during_detection_unless_turned_off(tmp_path: Path) -> None:
+    settings = load_settings({})
+    on = render_texts(settings, RuntimeLayout(tmp_path / "on"), parse_policy(""))
+    off = render_texts(settings, RuntimeLayout(tmp_path / "off"),
+                       parse_policy("[amd]\nbeep_frequency = 0\n"))
+    assert "TONE_DETECT(1000,400,r)" in on["extensions.conf"]
+    assert "TONE_DETECT" not in off["extensions.conf"]

@@ -191,6 +191,7 @@ def test_the_tracker_keeps_no_header_but_the_report_fields():
     assert set(tracker.ended or {}) == {
         "Amd",
         "Voicemail",
+        "ConnectedTime",
         "Fallback",
         "Rejection",
         "Refusal",
