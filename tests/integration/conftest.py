@@ -247,10 +247,15 @@ def selftested(carrier_lab: CarrierLab, tmp_path_factory: pytest.TempPathFactory
     Run once per session through the real trunk, carrier and canary; tests copy it
     so each starts unlocked the way a real installation gets there.
     """
+    return passed_selftest_in(tmp_path_factory.mktemp("selftested"), carrier_lab.env)
+
+
+def passed_selftest_in(folder: Path, env: dict[str, str]) -> Path:
+    """Run a real self-test of every mode for the gateway of ``env``, its database and
+    keys in ``folder``; it must pass. Returns ``folder`` for worlds to copy."""
     import asyncio
 
-    folder = tmp_path_factory.mktemp("selftested")
-    ctx = carrier_lab.world(folder)
+    ctx = context_in(folder, env)
     try:
         report = asyncio.run(ctx.selftest().run(MODES, trigger="on-demand"))
     finally:

@@ -24,7 +24,6 @@ from gateway.lab.carrier import CARRIER_HOST, LabCarrier
 from gateway.pbx.process import Asterisk, render
 from gateway.people import service as people
 from gateway.prompts import audio_stats
-from gateway.selftest.locks import MODES
 from gateway.settings import load_settings
 from gateway.wiring import AppContext
 from tests.integration.conftest import (
@@ -33,6 +32,7 @@ from tests.integration.conftest import (
     copy_selftested,
     free_port,
     free_udp_pair,
+    passed_selftest_in,
     require_asterisk,
 )
 from tests.support.farend_pbx import FarEndPbx
@@ -108,13 +108,7 @@ class VoicemailLab:
         """A real passing self-test through this lab's carrier, for worlds to copy."""
         folder = self.root / "selftested"
         folder.mkdir()
-        ctx = self.context(folder)
-        try:
-            report = asyncio.run(ctx.selftest().run(MODES, trigger="on-demand"))
-        finally:
-            ctx.close()
-        assert report.all_passed, report.judgements
-        return folder
+        return passed_selftest_in(folder, self.env)
 
 
 @pytest.fixture(scope="module")
