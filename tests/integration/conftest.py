@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,6 +43,50 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+
+
+#: Every Asterisk a test or fixture started, so a failing test can show their logs.
+_STARTED: list[Asterisk] = []
+_LOG_SIZES = pytest.StashKey[dict[Path, int]]()
+_start_asterisk = Asterisk.start
+
+
+def _start_and_remember(self: Asterisk, check_config: bool = True) -> int:
+    _STARTED.append(self)
+    return _start_asterisk(self, check_config)
+
+
+Asterisk.start = _start_and_remember  # type: ignore[method-assign]
+
+
+def _messages(asterisk: Asterisk) -> Path:
+    return asterisk.layout.log_dir / "messages"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_LOG_SIZES] = {
+        _messages(a): _messages(a).stat().st_size for a in _STARTED if _messages(a).exists()}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test shows what each Asterisk logged while it ran (the last 60 lines)."""
+    report = yield
+    if report.failed:
+        before = item.stash.get(_LOG_SIZES, {})
+        for asterisk in dict.fromkeys(_STARTED):
+            log = _messages(asterisk)
+            if not log.exists():
+                continue
+            with log.open("rb") as handle:
+                handle.seek(before.get(log, 0))
+                text = handle.read().decode("utf-8", "replace")
+            if text.strip():
+                tail = "\n".join(text.splitlines()[-60:])
+                report.sections.append((f"Asterisk log {log}", tail))
+    return report
 
 
 def _require(binary: str) -> None:
@@ -101,8 +145,8 @@ def lab_environment(runtime: Path, **overrides: str) -> dict[str, str]:
         "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1", socket.SOCK_STREAM)),
         "SAFEDIAL_TRUNK_HOST": TRUNK_HOST,
         "SAFEDIAL_TRUNK_PORT": str(free_udp_pair(TRUNK_HOST)),
-        "SAFEDIAL_RTP_START": "31000",
-        "SAFEDIAL_RTP_END": "31999",
+        "SAFEDIAL_RTP_START": "31000",  # RTP stays below the kernel's ephemeral
+        "SAFEDIAL_RTP_END": "31999",  # ports (32768+), where free_port() picks SIP ports
         "SAFEDIAL_MASKED_NUMBER": MASKED,
         "SAFEDIAL_GATEWAY_NUMBER": GATEWAY,
         "SAFEDIAL_AGENCY_NUMBER": AGENCY,
@@ -182,10 +226,10 @@ class CarrierLab:
         self.pbx = Pbx(lab_environment(
             root / "gateway", SAFEDIAL_TRUNK_HOST=CARRIER_HOST,
             SAFEDIAL_TRUNK_PORT=str(carrier_port), SAFEDIAL_CANARY_NUMBER=CANARY,
-            SAFEDIAL_RTP_START="37000", SAFEDIAL_RTP_END="37499", **overrides))
+            SAFEDIAL_RTP_START="27000", SAFEDIAL_RTP_END="27499", **overrides))
         self.carrier = LabCarrier(root / "carrier", settings=self.pbx.settings,
                                   port=carrier_port, phones=(TRUNK_HOST, self.phones_port),
-                                  canary=carrier_canary, rtp=(37500, 37999),
+                                  canary=carrier_canary, rtp=(27500, 27999),
                                   behaviour=behaviour)
         self.env = self.pbx.env
         self.settings = self.pbx.settings

@@ -71,8 +71,8 @@ class VoicemailLab:
             "SAFEDIAL_AMI_PORT": str(free_port("127.0.0.1", 1)),
             "SAFEDIAL_TRUNK_HOST": CARRIER_HOST,
             "SAFEDIAL_TRUNK_PORT": str(carrier_port),
-            "SAFEDIAL_RTP_START": "35000",
-            "SAFEDIAL_RTP_END": "35999",
+            "SAFEDIAL_RTP_START": "25000",
+            "SAFEDIAL_RTP_END": "25999",
             "SAFEDIAL_MASKED_NUMBER": MASKED,
             "SAFEDIAL_GATEWAY_NUMBER": GATEWAY,
             "SAFEDIAL_AGENCY_NUMBER": AGENCY,
@@ -84,11 +84,11 @@ class VoicemailLab:
             {ADVOCATE: "advocate", PERSON: "person", DROPS: "drop",
              MACHINE_HANGS_UP: "machine-hangs-up", MACHINE_BEEP_ONLY: "machine-beep-only",
              **{number: behaviour for behaviour, number in MACHINES.items()}},
-            rtp=(34000, 34999), advocate_hold_s=30, settings=self.settings,
+            rtp=(24000, 24999), advocate_hold_s=30, settings=self.settings,
             peer_host=CARRIER_HOST)
         self.carrier = LabCarrier(root / "carrier", settings=self.settings, port=carrier_port,
                                   phones=(FAR_END_HOST, far_port), canary=CANARY,
-                                  rtp=(33000, 33999))
+                                  rtp=(23000, 23999))
         self.gateway = Asterisk(render(self.settings, POLICY), self.settings.asterisk_binary)
 
     def start(self) -> None:
