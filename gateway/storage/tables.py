@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -46,6 +57,8 @@ class ParticipantRow(Base):
     code_word_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     code_word_rotated: Mapped[date | None] = mapped_column(Date, nullable=True)
     language: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    #: ``none`` or ``pause:DAYS``; None = not yet discussed (the default, none, applies).
+    if_other_answers: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -60,6 +73,10 @@ class AdvocateRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     language: Mapped[str] = mapped_column(String(35))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The advocate's own zone; None = the agency's.
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: Weekly windows (the participants' syntax) when call-backs may ring them; [] = any time.
+    working_hours: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -103,6 +120,10 @@ class CallRecordRow(Base):
     voicemail_rule: Mapped[str | None] = mapped_column(String(80), nullable=True)
     drop_rule: Mapped[str | None] = mapped_column(String(16), nullable=True)
     masked_fallback_used: Mapped[bool] = mapped_column(Boolean, default=False)
+    other_person_answered: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                        server_default=false())
+    #: Advocate answered -> participant's phone ringing; None when it never rang.
+    advocate_wait_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     next_action: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
