@@ -110,6 +110,8 @@ def _default_rejections() -> list[_AnonymousRejection]:
 
 class _Calls(_Strict):
     drop_threshold_s: int = Field(default=30, ge=1, le=600)
+    # Two to four of 0-9 * #: a single key is too easy to press by accident.
+    other_person_keys: str = Field(default="*7", pattern=r"^[0-9*#]{2,4}$")
     anonymous_rejection: list[_AnonymousRejection] = Field(
         default_factory=_default_rejections, max_length=MAX_RULES
     )
@@ -144,6 +146,10 @@ class _Voicemail(_Strict):
     callback_hours: str = Field(default="weekdays between 9 and 5", min_length=3, max_length=120)
 
 
+class _Briefing(_Strict):
+    words_per_minute: int = Field(default=190, ge=120, le=320)
+
+
 class _Selftest(_Strict):
     time: str = Field(default="03:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     max_age_hours: int = Field(default=36, ge=1, le=24 * 14)
@@ -160,6 +166,7 @@ class _PolicyFile(_Strict):
     amd: _Amd = _Amd()
     voicemail: _Voicemail = _Voicemail()
     selftest: _Selftest = _Selftest()
+    briefing: _Briefing = _Briefing()
 
 
 def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
@@ -231,6 +238,8 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
             max_age_hours=parsed.selftest.max_age_hours,
             neutral_caller_names=tuple(parsed.selftest.neutral_caller_names),
         ),
+        other_person_keys=parsed.calls.other_person_keys,
+        briefing_words_per_minute=parsed.briefing.words_per_minute,
     )
 
 

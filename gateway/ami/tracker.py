@@ -33,6 +33,8 @@ _REPORT_FIELDS = (
     "ConnectedTime",
     "Fallback",
     "Rejection",
+    "OtherAnswered",
+    "AdvocateWait",
 )
 
 

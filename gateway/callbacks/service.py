@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ from gateway.callbacks.planning import (
 )
 from gateway.calls.models import CallKind, CallReport, NextAction, Outcome, PreparedCall
 from gateway.domain.policy import CallbackLimits
-from gateway.domain.preferences import DropProtocolKind, Preferences
+from gateway.domain.preferences import NO_OTHER_ANSWER_RULE, DropProtocolKind, Preferences
 from gateway.errors import NotFound
 from gateway.people.records import get_participant_row, preferences_of
 from gateway.storage.db import Database
@@ -101,6 +102,9 @@ class Callbacks:
         dial = prepared.decision.dial
         if dial is None:
             return None
+        if report.other_person_answered:
+            self._after_other_person(participant_id, now)
+            return NextAction.OTHER_PERSON_ANSWERED
         attempt = 1
         if prepared.kind is CallKind.CALLBACK:
             if report.outcome not in RETRY_OUTCOMES:
@@ -121,6 +125,27 @@ class Callbacks:
         if within_bounds(plan.run_at, dropped_at=now, limits=self.limits):
             return NextAction.CALLBACK_SCHEDULED
         return NextAction.CALLBACK_EXPIRED
+
+    def _after_other_person(self, participant_id: str, now: datetime) -> None:
+        """Someone else answered: no follow-up of any kind, then the agreed rule (a pause)."""
+        with self.db.unit_of_work() as session:
+            row = get_participant_row(session, participant_id)
+            cancelled = self.void_for_participant(
+                session, participant_id=participant_id, actor=ACTOR,
+                reason="other-person-answered", now=now)
+            rule = preferences_of(row).if_other_answers or NO_OTHER_ANSWER_RULE
+            today = now.astimezone(ZoneInfo(row.timezone)).date()
+            until = rule.pause_until(today, row.pause_until)
+            fields = [f"callbacks_cancelled={cancelled}"]
+            if rule.days is not None:
+                fields.append(f"pause_days={rule.days}")
+            if until != row.pause_until:
+                row.pause_until = until
+                row.updated_at = now
+                fields.append("pause_until")
+            audit.append(session, actor=ACTOR, action="participant.other-person-answered",
+                         participant=participant_id, fields=fields, now=now)
+        log.info("someone else answered a call to %s: rule %s applied", participant_id, rule)
 
     def create(self, *, plan: CallbackPlan, participant_id: str, advocate_id: str,
                origin_call_id: str, now: datetime) -> str:

@@ -46,6 +46,8 @@ class NextAction(StrEnum):
     CALLBACK_SCHEDULED = "callback-scheduled"
     CALLBACK_EXPIRED = "callback-expired"
     CALLBACKS_EXHAUSTED = "callbacks-exhausted"
+    #: Someone else answered: pending call-backs cancelled, the agreed rule applied.
+    OTHER_PERSON_ANSWERED = "other-person-answered"
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,10 @@ class CallReport:
     masked_fallback_used: bool = False
     #: Why no voicemail was left on a machine (None when one was, or no machine).
     voicemail_reason: str | None = None
+    #: The advocate marked that someone other than the participant answered.
+    other_person_answered: bool = False
+    #: Advocate answered -> participant's phone ringing (None: it never rang).
+    advocate_wait_s: float | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The public fields (the contract of ``safedial call``); no number among them."""
@@ -102,6 +108,9 @@ class CallReport:
             "participant_answered": self.participant_answered,
             "duration_s": round(self.duration_s, 3),
             "masked_fallback_used": self.masked_fallback_used,
+            "other_person_answered": self.other_person_answered,
+            "advocate_wait_s": (None if self.advocate_wait_s is None
+                                else round(self.advocate_wait_s, 3)),
         }
         if self.voicemail_reason:
             data["voicemail_reason"] = self.voicemail_reason

@@ -131,8 +131,12 @@ def classify(signals: CallSignals, drop_threshold_s: float = 30.0) -> CallReport
     duration = _connected_s(ended, participant_answered)
     ended_by = ended.get("HangupSource") or None
     voicemail_reason = None
+    # The mark counts only on a bridged call (the keys work only there).
+    other_person = (ended.get("OtherAnswered") or "") == "yes" and dial_status == "ANSWER"
     if amd == "MACHINE":
         outcome, voicemail_reason = _voicemail(voicemail)
+    elif other_person and not refusal:
+        outcome = Outcome.ANSWERED  # the advocate ended it as rehearsed: not a drop
     elif participant_answered and not refusal:
         dropped = amd == "HANGUP" or (
             ended_by == "participant" and duration < drop_threshold_s
@@ -150,7 +154,19 @@ def classify(signals: CallSignals, drop_threshold_s: float = 30.0) -> CallReport
         refusal=refusal,
         masked_fallback_used=(ended.get("Fallback") or "") == "yes",
         voicemail_reason=voicemail_reason,
+        other_person_answered=other_person,
+        advocate_wait_s=_wait_s(ended.get("AdvocateWait")),
     )
+
+
+def _wait_s(value: str | None) -> float | None:
+    """The advocate's wait as the dialplan measured it; None when nothing rang."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
 
 
 def _abnormal(tech_cause: str | None) -> bool:

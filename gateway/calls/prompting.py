@@ -59,17 +59,22 @@ def prepare_call_audio(
         participant.alias, dial.voicemail, dial.on_drop, prefs.has_code_word, advocate.language,
         limits=policy.callback, voicemail_default="voicemail" in defaults_used,
         drop_default="on_drop" in defaults_used, base=prompts,
+        other_person_keys=policy.other_person_keys,
+        other_person_pause_days=(prefs.if_other_answers.days
+                                 if prefs.if_other_answers else None),
     )
     briefing_template = load_template("briefing", advocate.language, base=prompts)
     briefing_text = render_text(briefing_template, {**values,
                                                     "advocate_name": advocate.display_name})
+    # What the advocate hears is spoken at the policy's rate (they wait for it).
+    rate = policy.briefing_words_per_minute
     briefing = _place(prompt_audio("briefing", briefing_text, briefing_template.language, cache,
-                                   base=prompts), folder, "briefing")
+                                   base=prompts, words_per_minute=rate), folder, "briefing")
     for kind in NOTICES:
         template = load_template(kind, advocate.language, base=prompts)
         text = render_text(template, {"alias": participant.alias})
-        _place(prompt_audio(kind, text, template.language, cache, base=prompts), folder,
-               kind.removeprefix("notice-"))
+        _place(prompt_audio(kind, text, template.language, cache, base=prompts,
+                            words_per_minute=rate), folder, kind.removeprefix("notice-"))
     voicemail = None
     if dial.voicemail.kind is not VoicemailKind.NONE:
         voicemail = _voicemail(folder, cache, participant, advocate, dial, policy,

@@ -21,6 +21,7 @@ def record_refusal(db: Database, *, call_id: str, participant_id: str, advocate_
         session.add(CallRecordRow(
             id=call_id, participant_id=participant_id, advocate_id=advocate_id, kind=kind.value,
             started_at=at, ended_at=at, outcome=Outcome.REFUSED.value, masked_fallback_used=False,
+            other_person_answered=False,
         ))
 
 
@@ -37,6 +38,8 @@ def record_call(db: Database, *, prepared: PreparedCall, report: CallReport,
             voicemail_rule=str(dial.voicemail) if dial else None,
             drop_rule=dial.on_drop.kind.value if dial else None,
             masked_fallback_used=report.masked_fallback_used,
+            other_person_answered=report.other_person_answered,
+            advocate_wait_s=report.advocate_wait_s,
             next_action=next_action.value if next_action else None,
         ))
 
@@ -53,7 +56,9 @@ def list_records(db: Database, *, participant_id: str | None = None) -> list[dic
              "ended_at": as_utc(row.ended_at).isoformat() if row.ended_at else None,
              "outcome": row.outcome, "caller_id_mode": row.caller_id_mode,
              "voicemail_rule": row.voicemail_rule, "drop_rule": row.drop_rule,
-             "masked_fallback_used": row.masked_fallback_used, "next_action": row.next_action}
+             "masked_fallback_used": row.masked_fallback_used,
+             "other_person_answered": row.other_person_answered,
+             "advocate_wait_s": row.advocate_wait_s, "next_action": row.next_action}
             for row in session.scalars(query)
         ]
 

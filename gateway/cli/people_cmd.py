@@ -74,6 +74,11 @@ def _participant_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:
     cmd.add_argument(
         "--pause-until", metavar="DATE", help="do not call before this date (YYYY-MM-DD)"
     )
+    cmd.add_argument(
+        "--if-other-answers", metavar="none|pause:DAYS",
+        help="agreed: after the advocate marks that someone else answered, pause calls "
+             "for DAYS days (pending call-backs are always cancelled); default none",
+    )
 
 
 def register(commands: Any) -> None:
@@ -134,6 +139,7 @@ _FIELDS = (
     "pause_until",
     "voicemail_may_name_organisation",
     "voicemail_may_include_number",
+    "if_other_answers",
 )
 
 

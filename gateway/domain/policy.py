@@ -109,3 +109,7 @@ class AgencyPolicy:
     #: Spoken in voicemail scripts as the hours to call back.
     callback_hours: str = "weekdays between 9 and 5"
     selftest: SelftestPolicy = SelftestPolicy()
+    #: Keys the advocate presses during a bridged call when someone else answered.
+    other_person_keys: str = "*7"
+    #: How fast the advocate's briefing is spoken (espeak-ng words per minute).
+    briefing_words_per_minute: int = 190

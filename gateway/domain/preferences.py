@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from gateway.callerid import CallerIdMode
@@ -79,6 +79,61 @@ class DropRule:
             raise ValueError(problem)
 
 
+class OtherAnswerKind(StrEnum):
+    NONE = "none"
+    PAUSE = "pause"
+
+
+#: The longest pause an "if someone else answers" rule may set.
+MAX_OTHER_ANSWER_PAUSE_DAYS = 365
+
+
+@dataclass(frozen=True)
+class OtherAnswerRule:
+    """What was agreed for when someone other than the participant answers.
+
+    ``none``: nothing more than the advocate ending the call as rehearsed.
+    ``pause:DAYS``: no call to the participant for that many days, since someone
+    else in the household now knows the line rings.
+    """
+
+    kind: OtherAnswerKind
+    days: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind is OtherAnswerKind.PAUSE) != (self.days is not None):
+            raise ValueError("a number of days goes with pause:DAYS and nothing else")
+        if self.days is not None and not 1 <= self.days <= MAX_OTHER_ANSWER_PAUSE_DAYS:
+            raise ValueError(f"a pause is 1 to {MAX_OTHER_ANSWER_PAUSE_DAYS} days")
+
+    @classmethod
+    def parse(cls, text: str) -> OtherAnswerRule:
+        """``none`` / ``pause:DAYS``; ValueError otherwise."""
+        value = text.strip().lower()
+        if value == "none":
+            return cls(OtherAnswerKind.NONE)
+        days = value.removeprefix("pause:")
+        if value.startswith("pause:") and days.isdigit() and len(days) <= 3:
+            return cls(OtherAnswerKind.PAUSE, int(days))
+        raise ValueError(f"must be none or pause:DAYS (DAYS 1 to {MAX_OTHER_ANSWER_PAUSE_DAYS})")
+
+    def pause_until(self, today: date, current: date | None) -> date | None:
+        """The participant's pause after someone else answered on ``today`` (their date).
+
+        Never shortens a pause already agreed; None when the rule sets none.
+        """
+        if self.days is None:
+            return current
+        until = today + timedelta(days=self.days)
+        return until if current is None or until > current else current
+
+    def __str__(self) -> str:
+        return f"pause:{self.days}" if self.days is not None else self.kind.value
+
+
+NO_OTHER_ANSWER_RULE = OtherAnswerRule(OtherAnswerKind.NONE)
+
+
 @dataclass(frozen=True)
 class Preferences:
     """A participant's contact preferences. ``None`` = not yet discussed."""
@@ -96,6 +151,8 @@ class Preferences:
     voicemail_may_include_number: bool = False
     has_code_word: bool = False
     code_word_rotated: date | None = None
+    #: What happens after someone else answered (None: not yet discussed; none applies).
+    if_other_answers: OtherAnswerRule | None = None
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,8 @@ def template_values(
         # Digits only: a carrier may present the canary's number without its '+'.
         "canary_digits": (settings.canary_number or "").lstrip("+"),
         "selftest_hold_s": settings.ring_timeout_s * 2 + 60,
+        # 0-9 * # only (validated): the advocate's "someone else answered" keys.
+        "other_person_keys": policy.other_person_keys,
     }
 
 

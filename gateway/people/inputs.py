@@ -18,7 +18,7 @@ import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gateway.callerid import CallerIdMode
-from gateway.domain.preferences import DropProtocolKind, Role, VoicemailRule
+from gateway.domain.preferences import DropProtocolKind, OtherAnswerRule, Role, VoicemailRule
 from gateway.domain.windows import Window, WindowSpecError, check_no_overlap, parse_window_spec
 from gateway.errors import BadInput
 from gateway.validation import problems
@@ -91,6 +91,7 @@ class ParticipantFields(BaseModel):
     code_word: str | None = Field(default=None, min_length=1, max_length=64)
     language: str | None = Field(default=None, max_length=35)
     pause_until: date | None = None
+    if_other_answers: str | None = Field(default=None, max_length=16)
 
     @field_validator("alias")
     @classmethod
@@ -133,6 +134,11 @@ class ParticipantFields(BaseModel):
         except WindowSpecError as exc:
             raise ValueError(str(exc)) from None
         return value
+
+    @field_validator("if_other_answers")
+    @classmethod
+    def _if_other_answers(cls, value: str | None) -> str | None:
+        return None if value is None else str(OtherAnswerRule.parse(value))
 
     @field_validator("voicemail")
     @classmethod

@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session
 from gateway.callerid import CallerIdMode
 from gateway.domain.policy import AgencyPolicy, effective_drop_rule
 from gateway.domain.preferences import (
+    NO_OTHER_ANSWER_RULE,
     AdvocateFacts,
     DropProtocolKind,
     DropRule,
+    OtherAnswerRule,
     ParticipantFacts,
     Preferences,
     VoicemailRule,
@@ -59,6 +61,8 @@ def preferences_of(row: ParticipantRow) -> Preferences:
         voicemail_may_include_number=row.voicemail_may_include_number,
         has_code_word=row.code_word_enc is not None,
         code_word_rotated=row.code_word_rotated,
+        if_other_answers=(OtherAnswerRule.parse(row.if_other_answers)
+                          if row.if_other_answers else None),
     )
 
 
@@ -111,6 +115,7 @@ def participant_view(row: ParticipantRow, policy: AgencyPolicy) -> dict[str, Any
         "voicemail_may_name_organisation": row.voicemail_may_name_organisation,
         "voicemail_may_include_number": row.voicemail_may_include_number,
         "on_drop": on_drop,
+        "if_other_answers": _with_default(row.if_other_answers, NO_OTHER_ANSWER_RULE),
         "language": row.language,
         "code_word_on_file": row.code_word_enc is not None,
         "code_word_rotated": row.code_word_rotated.isoformat() if row.code_word_rotated else None,

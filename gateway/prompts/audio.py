@@ -54,18 +54,23 @@ def espeak_voice(language: str) -> str:
 
 
 def render_audio(
-    text: str, language: str, cache_dir: Path, *, espeak: str = "espeak-ng", sox: str = "sox"
+    text: str, language: str, cache_dir: Path, *, espeak: str = "espeak-ng", sox: str = "sox",
+    words_per_minute: int | None = None,
 ) -> Path:
-    """Speak ``text`` in the language's voice into the cache; reuse a cached file."""
+    """Speak ``text`` in the language's voice into the cache; reuse a cached file.
+
+    ``words_per_minute`` None is espeak-ng's own default rate (about 175).
+    """
     spoken = unicodedata.normalize("NFC", text).strip()
     if not spoken:
         raise PromptError("there is no text to turn into audio")
     voice = espeak_voice(language)
-    key = json.dumps([_FORMAT, voice, spoken], ensure_ascii=False).encode()
+    rate = [] if words_per_minute is None else ["-s", str(int(words_per_minute))]
+    key = json.dumps([_FORMAT, voice, spoken, *rate], ensure_ascii=False).encode()
 
     def make(work: Path, out: Path) -> None:
         raw = work / "espeak.wav"
-        _run([espeak, "-v", voice, "-b", "1", "--stdin", "-w", str(raw)], "espeak-ng",
+        _run([espeak, "-v", voice, "-b", "1", *rate, "--stdin", "-w", str(raw)], "espeak-ng",
              stdin=spoken, hide=spoken)
         _run([sox, "-V1", str(raw), *_OUTPUT, str(out), *_EFFECTS], "sox", hide=spoken)
 
@@ -106,6 +111,7 @@ def prompt_audio(
     *,
     espeak: str = "espeak-ng",
     sox: str = "sox",
+    words_per_minute: int | None = None,
 ) -> Path:
     """The audio for a prompt: the admin's human recording if there is one, else rendered.
 
@@ -116,7 +122,8 @@ def prompt_audio(
     recorded = human_recording(kind_or_name, language, root, cache_dir, sox=sox)
     if recorded is not None:
         return recorded
-    return render_audio(text, language, cache_dir, espeak=espeak, sox=sox)
+    return render_audio(text, language, cache_dir, espeak=espeak, sox=sox,
+                        words_per_minute=words_per_minute)
 
 
 def audio_stats(path: Path, *, sox: str = "sox") -> AudioStats:

@@ -35,7 +35,7 @@ KIND_FIELDS: Mapping[str, frozenset[str]] = {
     "generic": VOICEMAIL_FIELDS,
     "script": VOICEMAIL_FIELDS,
     "briefing": frozenset({"alias", "advocate_name", "voicemail_rule", "drop_rule",
-                           "code_word_note"}),
+                           "code_word_note", "other_person_note"}),
     "notice-voicemail-left": frozenset({"alias"}),
     "notice-voicemail-not-left": frozenset({"alias"}),
     "notice-not-reached": frozenset({"alias"}),
@@ -231,6 +231,10 @@ _PHRASE_FIELDS: Mapping[tuple[str, str], frozenset[str]] = {
     ("code_word", "on_file"): frozenset(),
     ("code_word", "none"): frozenset(),
     ("briefing", "not_discussed"): frozenset({"phrase"}),
+    ("other_person", "none"): frozenset({"keys"}),
+    ("other_person", "pause"): frozenset({"keys", "days"}),
+    ("keys", "star"): frozenset(),
+    ("keys", "hash"): frozenset(),
 }
 
 
@@ -245,6 +249,8 @@ def briefing_values(
     limits: CallbackLimits = DEFAULT_CALLBACK_LIMITS,
     voicemail_default: bool = False,
     drop_default: bool = False,
+    other_person_keys: str = "*7",
+    other_person_pause_days: int | None = None,
 ) -> dict[str, str]:
     """The briefing's fields, in the advocate's language, from ``phrases.toml``.
 
@@ -267,8 +273,15 @@ def briefing_values(
     if drop_default:
         drop_rule = say("briefing", "not_discussed", phrase=drop_rule)
     code_word_note = say("code_word", "on_file" if has_code_word else "none")
+    keys = " ".join(say("keys", "star") if key == "*" else say("keys", "hash") if key == "#"
+                    else key for key in other_person_keys)
+    if other_person_pause_days is None:
+        other_person_note = say("other_person", "none", keys=keys)
+    else:
+        other_person_note = say("other_person", "pause", keys=keys,
+                                days=str(other_person_pause_days))
     return {"alias": alias, "voicemail_rule": voicemail_rule, "drop_rule": drop_rule,
-            "code_word_note": code_word_note}
+            "code_word_note": code_word_note, "other_person_note": other_person_note}
 
 
 class _Say:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from gateway.callbacks.planning import CallbackPlan
 from gateway.calls import records
 from gateway.calls.models import CallReport, Outcome
 from gateway.lab.carrier import CARRIER_HOST, LabCarrier
@@ -47,6 +48,11 @@ MACHINE_SILENT = "+12025550135"
 MACHINE_LONG_GREETING = "+12025550136"
 MACHINE_HANGS_UP = "+12025550137"
 MACHINE_BEEP_ONLY = "+12025550138"
+PERSON_PRESSES_KEYS = "+12025550139"
+#: Advocates' phones: one skips the briefing with a key, one also marks that someone
+#: else answered once bridged (ADVOCATE listens to the whole briefing).
+ADVOCATE_SKIPS = "+12025550112"
+ADVOCATE_MARKS = "+12025550113"
 #: Every kind of machine, by the far end's behaviour; each keeps what it hears.
 MACHINES = {
     "machine": MACHINE,  # sends silence frames while it records
@@ -81,7 +87,9 @@ class VoicemailLab:
         self.settings = load_settings(self.env)
         self.far_end = FarEndPbx(
             root / "far-end", FAR_END_HOST, far_port, carrier_port,
-            {ADVOCATE: "advocate", PERSON: "person", DROPS: "drop",
+            {ADVOCATE: "advocate", ADVOCATE_SKIPS: "advocate-skips",
+             ADVOCATE_MARKS: "advocate-other-answered", PERSON_PRESSES_KEYS:
+             "person-presses-keys", PERSON: "person", DROPS: "drop",
              MACHINE_HANGS_UP: "machine-hangs-up", MACHINE_BEEP_ONLY: "machine-beep-only",
              **{number: behaviour for behaviour, number in MACHINES.items()}},
             rtp=(24000, 24999), advocate_hold_s=30, settings=self.settings,
@@ -132,14 +140,17 @@ def world(lab: VoicemailLab, tmp_path: Path) -> Iterator[AppContext]:
     ctx.close()
 
 
-def add(ctx: AppContext, phone: str, **preferences: object) -> tuple[str, str]:
+def add(ctx: AppContext, phone: str, *, advocate: str = ADVOCATE_SKIPS,
+        **preferences: object) -> tuple[str, str]:
+    """A participant always in their window, and an advocate (by default one who skips
+    the briefing: tests that judge what the advocate hears pass ``ADVOCATE``)."""
     with ctx.db.unit_of_work() as session:
         participant_id = people.create_participant(
             session, keys=ctx.keys, policy=ctx.policy, actor="test",
             fields=new_participant(phone=phone, windows=["mon-sun 00:00-24:00"], **preferences))
         advocate_id = people.create_advocate(
             session, keys=ctx.keys, policy=ctx.policy, actor="test",
-            fields=new_advocate(phone=ADVOCATE))
+            fields=new_advocate(phone=advocate))
     return participant_id, advocate_id
 
 
@@ -161,7 +172,7 @@ def loud_and_long(path: Path, seconds: float) -> bool:
 async def test_a_machine_with_voicemail_none_is_hung_up_on_silently(
     lab: VoicemailLab, world: AppContext
 ) -> None:
-    participant_id, advocate_id = add(world, MACHINE, voicemail="none")
+    participant_id, advocate_id = add(world, MACHINE, advocate=ADVOCATE, voicemail="none")
     report = await call(world, participant_id, advocate_id)
 
     assert report.outcome is Outcome.VOICEMAIL_NOT_LEFT
@@ -188,11 +199,13 @@ async def test_a_machine_with_the_generic_rule_gets_the_message_after_the_greeti
 async def test_a_person_is_bridged_to_the_briefed_advocate(
     lab: VoicemailLab, world: AppContext
 ) -> None:
-    participant_id, advocate_id = add(world, PERSON, voicemail="none")
+    participant_id, advocate_id = add(world, PERSON, advocate=ADVOCATE, voicemail="none")
     report = await call(world, participant_id, advocate_id)
 
     assert report.outcome is Outcome.ANSWERED
     assert report.participant_answered
+    assert report.advocate_wait_s is not None and report.advocate_wait_s > 5, \
+        "the whole briefing played before the participant's phone rang"
     assert lab.far_end.recordings_of("machine") == []
     (heard,) = lab.far_end.recordings_of("advocate")
     assert loud_and_long(heard, 5), "the briefing, then the bridged call"
@@ -259,7 +272,7 @@ async def test_voicemail_none_leaves_nothing_on_any_kind_of_machine(
 async def test_voicemail_cut_off_by_a_machine_that_hangs_up_is_not_left(
     lab: VoicemailLab, world: AppContext
 ) -> None:
-    participant_id, advocate_id = add(world, MACHINE_HANGS_UP)
+    participant_id, advocate_id = add(world, MACHINE_HANGS_UP, advocate=ADVOCATE)
     report = await call(world, participant_id, advocate_id)
 
     assert report.outcome is Outcome.VOICEMAIL_NOT_LEFT
@@ -290,3 +303,53 @@ async def test_voicemail_generic_on_a_machine_with_a_beep_and_no_greeting(
     report = await call(world, participant_id, advocate_id)
 
     assert report.outcome is Outcome.VOICEMAIL_LEFT
+
+
+async def test_an_advocate_who_presses_a_key_skips_the_briefing_and_rings_at_once(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, DROPS, voicemail="none")
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.participant_answered
+    assert report.advocate_wait_s is not None and report.advocate_wait_s < 4, \
+        "the key one second in ended the briefing"
+
+
+async def test_someone_else_answering_cancels_the_call_back_and_applies_the_agreed_pause(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, PERSON, advocate=ADVOCATE_MARKS,
+                                      on_drop="callback", if_other_answers="pause:7")
+    later = datetime.now(UTC) + timedelta(hours=1)
+    callback_id = world.callbacks().create(
+        plan=CallbackPlan(1, 3, later, later), participant_id=participant_id,
+        advocate_id=advocate_id, origin_call_id="earlier-drop", now=datetime.now(UTC))
+
+    report = await call(world, participant_id, advocate_id)
+
+    assert (report.outcome, report.other_person_answered) == (Outcome.ANSWERED, True)
+    assert world.callbacks().status_of(callback_id) == "cancelled"
+    with world.db.unit_of_work() as session:
+        card = people.show_participant(session, policy=world.policy,
+                                       participant_id=participant_id)
+    assert date.fromisoformat(card["pause_until"]) >= datetime.now(UTC).date() + timedelta(6)
+    (record,) = records.list_records(world.db, participant_id=participant_id)
+    assert (record["other_person_answered"], record["next_action"]) == (
+        True, "other-person-answered")
+
+
+async def test_the_participant_pressing_the_same_keys_marks_nothing(
+    lab: VoicemailLab, world: AppContext
+) -> None:
+    participant_id, advocate_id = add(world, PERSON_PRESSES_KEYS, on_drop="callback",
+                                      if_other_answers="pause:7")
+    report = await call(world, participant_id, advocate_id)
+
+    assert report.participant_answered
+    assert not report.other_person_answered
+    assert report.outcome is Outcome.DROPPED, "they hung up: the agreed drop rule applies"
+    with world.db.unit_of_work() as session:
+        card = people.show_participant(session, policy=world.policy,
+                                       participant_id=participant_id)
+    assert card["pause_until"] is None

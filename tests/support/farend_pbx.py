@@ -4,7 +4,8 @@ sipp can answer and reject, but it cannot speak or keep a recording of what it
 hears, and answering-machine detection needs audio. This far end answers as a
 machine (greeting + beep, then records), a person ("Hello?" then room noise),
 a phone that hangs up after two seconds, or the advocate (records what they
-hear: the briefing and notices). Recordings are judged with sox.
+hear: the briefing and notices; one skips the briefing with a key, one also
+marks that someone else answered). Recordings are judged with sox.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ class FarEndPbx:
     def __init__(self, root: Path, host: str, port: int, gateway_port: int,
                  behaviours: dict[str, str], rtp: tuple[int, int], advocate_hold_s: int = 25,
                  gateway_dialplans: Path | None = None, *, settings: Settings,
-                 peer_host: str = "127.0.0.1", machine_silent_record_s: int = 15) -> None:
+                 peer_host: str = "127.0.0.1", machine_silent_record_s: int = 15,
+                 other_answered_after_s: int = 8, other_person_keys: str = "*7") -> None:
         self.root = root
         self.layout = RuntimeLayout(root.resolve(), chroot=layout_for(settings).chroot)
         self.recordings = root / "recordings"
@@ -73,6 +75,8 @@ class FarEndPbx:
             "data_dir": str(settings.asterisk_data_dir),
             "rtp_start": rtp[0], "rtp_end": rtp[1], "advocate_hold_s": advocate_hold_s,
             "machine_silent_record_s": machine_silent_record_s,
+            "other_answered_after_s": other_answered_after_s,
+            "other_person_keys": other_person_keys,
         }
         env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(TEMPLATES)]),
                                  undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701

@@ -194,6 +194,8 @@ def test_the_json_line_has_exactly_the_contract_keys():
         "participant_answered": False,
         "duration_s": 0.0,
         "masked_fallback_used": False,
+        "other_person_answered": False,
+        "advocate_wait_s": None,
     }
 
 

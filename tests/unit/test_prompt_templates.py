@@ -70,7 +70,8 @@ def test_every_language_has_reason_phrases_and_briefing_phrases(language: str) -
     assert (SHIPPED / language / "reason-phrases.txt").is_file()
     values = briefing_values("Rose", VoicemailRule.parse("generic"), WAIT, False, language,
                              base=SHIPPED)
-    assert set(values) == {"alias", "voicemail_rule", "drop_rule", "code_word_note"}
+    assert set(values) == {"alias", "voicemail_rule", "drop_rule", "code_word_note",
+                           "other_person_note"}
 
 
 @pytest.mark.parametrize(("asked", "used"), [("pa-Guru", "pa"), ("pa", "pa"), ("pa_Guru", "pa"),
@@ -241,9 +242,27 @@ def test_the_english_briefing_reads_plainly() -> None:
         "voicemail_rule": "the generic message",
         "drop_rule": "If the call drops, we call back in 15 minutes, up to 3 times",
         "code_word_note": "A code word is on file: ask for it",
+        "other_person_note": "If someone else answers, press star 7",
     }
     text = render_text(load_template("briefing", "en", base=SHIPPED), values)
     assert "we leave the generic message." in text
+    assert text.endswith("If someone else answers, press star 7.")
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es", "ar", "hi"])
+def test_the_briefing_names_the_other_person_keys_and_the_agreed_pause(language: str) -> None:
+    values = briefing_values("Rose", VoicemailRule.parse("none"), WAIT, False, language,
+                             base=SHIPPED, other_person_keys="#9", other_person_pause_days=14)
+    note = values["other_person_note"]
+    assert "9" in note and "14" in note
+    text = render_text(load_template("briefing", language, base=SHIPPED), values)
+    assert note in text
+
+
+def test_the_keys_are_spoken_as_words() -> None:
+    values = briefing_values("Rose", VoicemailRule.parse("none"), WAIT, False, "en",
+                             base=SHIPPED, other_person_keys="*#1")
+    assert values["other_person_note"] == "If someone else answers, press star hash 1"
 
 
 def test_a_rule_not_yet_discussed_is_said_to_be_the_default() -> None:

@@ -194,6 +194,8 @@ def test_the_tracker_keeps_no_header_but_the_report_fields():
         "ConnectedTime",
         "Fallback",
         "Rejection",
+        "OtherAnswered",
+        "AdvocateWait",
         "Refusal",
         "DialStatus",
         "AnsweredTime",
@@ -233,6 +235,8 @@ def test_the_json_line_has_the_contract_keys_and_no_number_from_the_recording(na
         "participant_answered",
         "duration_s",
         "masked_fallback_used",
+        "other_person_answered",
+        "advocate_wait_s",
     ]
     for number in numbers:
         for form in (number, number.lstrip("+"), number[-7:]):
