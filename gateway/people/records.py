@@ -68,13 +68,21 @@ def participant_facts(row: ParticipantRow) -> ParticipantFacts:
     )
 
 
-def advocate_facts(row: AdvocateRow) -> AdvocateFacts:
+def advocate_timezone(row: AdvocateRow, agency_timezone: str) -> str:
+    """The zone an advocate's working hours are read in: their own, else the agency's."""
+    return row.timezone or agency_timezone
+
+
+def advocate_facts(row: AdvocateRow, *, agency_timezone: str) -> AdvocateFacts:
     return AdvocateFacts(
         advocate_id=row.id,
         display_name=row.display_name,
         has_phone=bool(row.phone_enc),
         active=row.active,
         language=row.language,
+        timezone=advocate_timezone(row, agency_timezone),
+        working_hours=tuple(window for spec in row.working_hours
+                            for window in parse_window_spec(spec)),
     )
 
 

@@ -55,7 +55,8 @@ def test_a_delay_below_the_minimum_reads_the_same_in_the_view_the_api_the_decisi
                                        participant_id=participant_id)
         token = people.issue_token(session, actor="test", advocate_id=advocate_id)
         participant = participant_facts(get_participant_row(session, participant_id))
-        advocate = advocate_facts(get_advocate_row(session, advocate_id))
+        advocate = advocate_facts(get_advocate_row(session, advocate_id),
+                                  agency_timezone=world.policy.timezone)
     with TestClient(create_app(world, run_scheduler=False)) as client:
         api = client.get(f"/api/participants/{participant_id}",
                          headers={"Authorization": f"Bearer {token}"}).json()
