@@ -27,11 +27,11 @@ from gateway.callbacks.planning import (
 )
 from gateway.calls.models import CallKind, CallReport, NextAction, Outcome, PreparedCall
 from gateway.domain.policy import CallbackLimits
-from gateway.domain.preferences import DropProtocolKind, Preferences
+from gateway.domain.preferences import AdvocateFacts, DropProtocolKind, Preferences
 from gateway.errors import NotFound
-from gateway.people.records import get_participant_row, preferences_of
+from gateway.people.records import advocate_facts, get_participant_row, preferences_of
 from gateway.storage.db import Database
-from gateway.storage.tables import CallbackRow, as_utc
+from gateway.storage.tables import AdvocateRow, CallbackRow, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,8 @@ class ClaimedCallback:
     attempt: int
     dropped_at: datetime
     preferences: Preferences
+    #: Whose hours it runs in; None when the advocate's record is gone.
+    advocate: AdvocateFacts | None
 
 
 def view(row: CallbackRow) -> dict[str, Any]:
@@ -93,6 +95,8 @@ class Callbacks:
     db: Database
     limits: CallbackLimits
     jobs: CallbackJobs
+    #: The zone of advocates' working hours when they set none of their own.
+    agency_timezone: str
 
     # -- after a call (the call path's outcome listener) ---------------------------
     def after_call(self, *, prepared: PreparedCall, report: CallReport, participant_id: str,
@@ -110,8 +114,9 @@ class Callbacks:
             return None
         with self.db.unit_of_work() as session:
             prefs = preferences_of(get_participant_row(session, participant_id))
+            advocate = self._advocate(session, advocate_id)
         plan = plan_callback(rule=dial.on_drop, prefs=prefs, limits=self.limits,
-                             dropped_at=now, attempt=attempt)
+                             dropped_at=now, attempt=attempt, advocate=advocate)
         if plan is None:
             if dial.on_drop.kind is DropProtocolKind.WAIT:
                 return NextAction.WAIT
@@ -204,7 +209,8 @@ class Callbacks:
             return ClaimedCallback(row.id, row.participant_id, row.advocate_id, row.attempt,
                                    as_utc(row.created_at),
                                    preferences_of(get_participant_row(session,
-                                                                      row.participant_id)))
+                                                                      row.participant_id)),
+                                   self._advocate(session, row.advocate_id))
 
     def status_of(self, callback_id: str) -> str:
         with self.db.unit_of_work() as session:
@@ -212,7 +218,8 @@ class Callbacks:
             return row.status if row is not None else "missing"
 
     def postpone(self, claimed: ClaimedCallback, *, run_at: datetime, now: datetime) -> None:
-        """Back to ``pending`` for a later safe time (the window was closed when it ran)."""
+        """Back to ``pending`` for a later safe time (the window was closed or the advocate
+        off duty when it ran)."""
         with self.db.unit_of_work() as session:
             session.execute(
                 update(CallbackRow)
@@ -232,7 +239,7 @@ class Callbacks:
     def next_start_in_bounds(self, claimed: ClaimedCallback, *, now: datetime
                              ) -> datetime | None:
         """The next safe start for a claimed call-back, if it is still inside its bounds."""
-        later = next_safe_start(claimed.preferences, now)
+        later = next_safe_start(claimed.preferences, now, claimed.advocate)
         return later if within_bounds(later, dropped_at=claimed.dropped_at,
                                       limits=self.limits) else None
 
@@ -258,10 +265,8 @@ class Callbacks:
                         outcome="interrupted", actor=ACTOR, now=now,
                         expect=CallbackStatus.RUNNING)
                     continue
-                prefs = preferences_of(get_participant_row(session, row.participant_id))
-                later = next_safe_start(prefs, max(now, as_utc(row.not_before)))
-                if later is None or not within_bounds(later, dropped_at=as_utc(row.created_at),
-                                                      limits=self.limits):
+                later = self._next_start(session, row, now)
+                if later is None:
                     counts["expired"] += self._end(
                         session, row.id, row.participant_id, CallbackStatus.EXPIRED,
                         outcome="no-safe-time-in-bounds", actor=ACTOR, now=now,
@@ -278,6 +283,22 @@ class Callbacks:
             counts["orphan_jobs"] += 1
         log.info("call-backs reconciled: %s", counts)
         return counts
+
+    # -- helpers -------------------------------------------------------------------------
+    def _advocate(self, session: Session, advocate_id: str) -> AdvocateFacts | None:
+        """The advocate a call-back belongs to, with their hours in a resolved zone."""
+        row = session.get(AdvocateRow, advocate_id)
+        return None if row is None else advocate_facts(row, agency_timezone=self.agency_timezone)
+
+    def _next_start(self, session: Session, row: CallbackRow, now: datetime
+                    ) -> datetime | None:
+        """When a pending call-back can run from ``now`` on, or None if not within bounds."""
+        prefs = preferences_of(get_participant_row(session, row.participant_id))
+        later = next_safe_start(prefs, max(now, as_utc(row.not_before)),
+                                self._advocate(session, row.advocate_id))
+        if not within_bounds(later, dropped_at=as_utc(row.created_at), limits=self.limits):
+            return None
+        return later
 
     # -- the one way a status ends -----------------------------------------------------
     def _end(self, session: Session, callback_id: str, participant_id: str,

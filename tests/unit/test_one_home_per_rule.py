@@ -65,7 +65,7 @@ def test_a_delay_below_the_minimum_reads_the_same_in_the_view_the_api_the_decisi
                       locks=LockState(), now=now)
     assert decision.dial is not None
     plan = plan_callback(rule=participant.preferences.on_drop, prefs=participant.preferences,
-                         limits=LIMITS, dropped_at=now, attempt=1)
+                         limits=LIMITS, dropped_at=now, attempt=1, advocate=advocate)
     assert plan is not None
     briefing = briefing_values("Rose", decision.dial.voicemail, decision.dial.on_drop, False,
                                "en", limits=LIMITS)
