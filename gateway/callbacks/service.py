@@ -284,6 +284,41 @@ class Callbacks:
         log.info("call-backs reconciled: %s", counts)
         return counts
 
+    def replan_for_advocate(self, session: Session, *, advocate_id: str, actor: str,
+                            now: datetime) -> int:
+        """The advocate's hours changed: move each pending call-back of theirs to the first
+        time that now suits both sides, or expire it; returns how many expired.
+
+        Runs in the caller's unit of work; the jobs move once it commits (as in
+        ``void_for_participant``).
+        """
+        rows = list(session.scalars(select(CallbackRow).where(
+            CallbackRow.advocate_id == advocate_id,
+            CallbackRow.status == CallbackStatus.PENDING.value)))
+        moved: dict[str, datetime] = {}
+        expired: list[str] = []
+        for row in rows:
+            later = self._next_start(session, row, now)
+            if later is None:
+                if self._end(session, row.id, row.participant_id, CallbackStatus.EXPIRED,
+                             outcome="no-safe-time-in-bounds", actor=actor, now=now,
+                             expect=CallbackStatus.PENDING):
+                    expired.append(row.id)
+                continue
+            row.run_at = later
+            row.updated_at = now
+            moved[row.id] = later
+
+        def reschedule(_session: Session) -> None:
+            for callback_id, run_at in moved.items():
+                self.jobs.schedule_once(callback_id, RUN_DUE, run_at, (callback_id,))
+            for callback_id in expired:
+                self.jobs.unschedule(callback_id)
+
+        if rows:
+            event.listen(session, "after_commit", reschedule, once=True)
+        return len(expired)
+
     # -- helpers -------------------------------------------------------------------------
     def _advocate(self, session: Session, advocate_id: str) -> AdvocateFacts | None:
         """The advocate a call-back belongs to, with their hours in a resolved zone."""

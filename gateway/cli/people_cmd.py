@@ -204,7 +204,8 @@ def _advocate_add(args: argparse.Namespace) -> int:
 def _advocate_show(args: argparse.Namespace) -> int:
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
-        print(json.dumps(people.show_advocate(session, advocate_id=args.id), ensure_ascii=False))
+        view = people.show_advocate(session, policy=ctx.policy, advocate_id=args.id)
+    print(json.dumps(view, ensure_ascii=False))
     return ExitCode.OK
 
 

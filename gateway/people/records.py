@@ -127,11 +127,19 @@ def participant_view(row: ParticipantRow, policy: AgencyPolicy) -> dict[str, Any
     }
 
 
-def advocate_view(row: AdvocateRow) -> dict[str, Any]:
+def advocate_view(row: AdvocateRow, policy: AgencyPolicy) -> dict[str, Any]:
+    """The record without the number; an unset zone or no hours are said in words."""
+    facts = advocate_facts(row, agency_timezone=policy.timezone)
     return {
         "id": row.id,
         "name": row.display_name,
         "role": row.role,
         "language": row.language,
         "active": row.active,
+        "timezone": facts.timezone,
+        "timezone_note": None if row.timezone else "the agency's (none set for this advocate)",
+        "working_hours": [format_window(window) for window in facts.working_hours],
+        "working_hours_note": None if facts.working_hours else (
+            "no working hours recorded: call-backs may ring this advocate at any time"
+        ),
     }
