@@ -3,6 +3,7 @@ shown, changed, and refused when malformed, alike in the services, the CLI and t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from gateway.audit import service as audit
+from gateway.cli.main import main
 from gateway.domain.windows import parse_window_spec
-from gateway.errors import BadInput
+from gateway.errors import BadInput, ExitCode
 from gateway.people import service as people
 from gateway.people.inputs import AdvocateFields, parse_input
 from gateway.people.records import advocate_facts, get_advocate_row
@@ -122,6 +124,70 @@ def test_changing_hours_is_audited_by_field_name_and_null_zone_means_the_agencys
     assert audit_trail(world)[-1] == ("advocate.updated", ("timezone", "working_hours"))
     view = show(world, advocate_id)
     assert (view["timezone"], view["working_hours"]) == ("America/Toronto", [])
+
+
+# -- the CLI --------------------------------------------------------------------------------
+
+def test_the_cli_records_shows_and_changes_an_advocates_hours(
+    world: AppContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["advocate", "add", "--name", "Sam", "--phone", ADVOCATE,
+                 "--timezone", "America/Vancouver",
+                 "--working-hours", "mon-fri 09:00-13:00",
+                 "--working-hours", "sat 10:00-12:00"]) == ExitCode.OK
+    advocate_id = capsys.readouterr().out.strip()
+    assert main(["advocate", "show", advocate_id]) == ExitCode.OK
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["timezone"] == "America/Vancouver"
+    assert shown["working_hours"][0] == "mon 09:00-13:00" and len(shown["working_hours"]) == 6
+
+    assert main(["advocate", "update", advocate_id, "--timezone", "Europe/Paris",
+                 "--no-working-hours"]) == ExitCode.OK
+    assert json.loads(capsys.readouterr().out)["changed"] == ["timezone", "working_hours"]
+    assert main(["admin", "show", advocate_id]) == ExitCode.OK
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["timezone"], shown["working_hours"]) == ("Europe/Paris", [])
+
+
+def test_an_admin_is_added_with_hours_too(
+    world: AppContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["admin", "add", "--name", "Ana", "--phone", ADVOCATE,
+                 "--working-hours", "mon 09:00-17:00"]) == ExitCode.OK
+    admin_id = capsys.readouterr().out.strip()
+    view = show(world, admin_id)
+    assert (view["role"], view["timezone"], view["working_hours"]) == (
+        "admin", "America/Toronto", ["mon 09:00-17:00"])
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--timezone", "Nowhere/Land", "timezone: unknown time zone"),
+    ("--working-hours", "mon 25:00-26:00", "working_hours: "),
+])
+def test_bad_hours_on_the_command_line_are_bad_input_and_change_nothing(
+    world: AppContext, capsys: pytest.CaptureFixture[str], flag: str, value: str, message: str
+) -> None:
+    assert main(["advocate", "add", "--name", "Sam", "--phone", ADVOCATE,
+                 flag, value]) == ExitCode.BAD_INPUT
+    assert message in capsys.readouterr().err
+    assert advocate_count(world) == 0
+
+    advocate_id = add_advocate(world, working_hours=["mon 09:00-10:00"])
+    assert main(["advocate", "update", advocate_id, flag, value]) == ExitCode.BAD_INPUT
+    assert message in capsys.readouterr().err
+    view = show(world, advocate_id)
+    assert (view["timezone"], view["working_hours"]) == ("America/Toronto", ["mon 09:00-10:00"])
+
+
+def test_new_hours_and_no_hours_at_once_is_bad_usage(
+    world: AppContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    advocate_id = add_advocate(world)
+    with pytest.raises(SystemExit) as refused:
+        main(["advocate", "update", advocate_id, "--working-hours", "mon 09:00-10:00",
+              "--no-working-hours"])
+    assert refused.value.code == ExitCode.BAD_INPUT
+    assert "not allowed with" in capsys.readouterr().err
 
 
 # -- the API --------------------------------------------------------------------------------
