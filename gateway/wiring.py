@@ -92,7 +92,8 @@ class AppContext:
 
     # -- services ------------------------------------------------------------------------
     def callbacks(self) -> Callbacks:
-        return Callbacks(db=self.db, limits=self.policy.callback, jobs=self.scheduler)
+        return Callbacks(db=self.db, limits=self.policy.callback, jobs=self.scheduler,
+                         agency_timezone=self.policy.timezone)
 
     def gate(self) -> CallGate:
         return CallGate(db=self.db, policy=self.policy, settings=self.settings,

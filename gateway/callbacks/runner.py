@@ -1,9 +1,11 @@
 """Running one due call-back: a normal click-to-call through the policy gate.
 
 The advocate's phone rings first; if they do not answer, nothing reaches the
-participant. The call-back is claimed before anything else, so a second
-thread or process running the same job finds it taken and does nothing. It
-never stays ``running``: every path ends it with a status.
+participant. It never rings an advocate outside their working hours: a call-back
+found due then waits for the next time that suits both sides, within its bounds.
+The call-back is claimed before anything else, so a second thread or process
+running the same job finds it taken and does nothing. It never stays
+``running``: every path ends it with a status.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from gateway.callbacks.planning import on_duty
 from gateway.callbacks.service import Callbacks, CallbackStatus, ClaimedCallback
 from gateway.calls.gate import CallGate, CallRefused
 from gateway.calls.models import CallKind, Outcome
@@ -44,9 +47,13 @@ class CallbackRunner:
         return status.value if isinstance(status, CallbackStatus) else status
 
     async def _run(self, claimed: ClaimedCallback, now: datetime) -> str:
-        if self.callbacks.next_start_in_bounds(claimed, now=now) is None:  # overdue past bounds
+        later = self.callbacks.next_start_in_bounds(claimed, now=now)
+        if later is None:  # overdue past bounds
             return self.callbacks.finish(claimed, CallbackStatus.EXPIRED,
                                          outcome="no-safe-time-in-bounds", now=now)
+        if not on_duty(claimed.advocate, now):  # their hours changed, or the job ran late
+            self.callbacks.postpone(claimed, run_at=later, now=now)
+            return CallbackStatus.PENDING
         try:
             prepared = self.gate.prepare(participant_id=claimed.participant_id,
                                          advocate_id=claimed.advocate_id, actor="system:callbacks",

@@ -28,11 +28,16 @@ from gateway.callbacks.planning import (
 )
 from gateway.calls.models import CallKind, CallReport, NextAction, Outcome, PreparedCall
 from gateway.domain.policy import CallbackLimits
-from gateway.domain.preferences import NO_OTHER_ANSWER_RULE, DropProtocolKind, Preferences
+from gateway.domain.preferences import (
+    NO_OTHER_ANSWER_RULE,
+    AdvocateFacts,
+    DropProtocolKind,
+    Preferences,
+)
 from gateway.errors import NotFound
-from gateway.people.records import get_participant_row, preferences_of
+from gateway.people.records import advocate_facts, get_participant_row, preferences_of
 from gateway.storage.db import Database
-from gateway.storage.tables import CallbackRow, as_utc
+from gateway.storage.tables import AdvocateRow, CallbackRow, as_utc
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +83,8 @@ class ClaimedCallback:
     attempt: int
     dropped_at: datetime
     preferences: Preferences
+    #: Whose hours it runs in; None when the advocate's record is gone.
+    advocate: AdvocateFacts | None
 
 
 def view(row: CallbackRow) -> dict[str, Any]:
@@ -94,6 +101,8 @@ class Callbacks:
     db: Database
     limits: CallbackLimits
     jobs: CallbackJobs
+    #: The zone of advocates' working hours when they set none of their own.
+    agency_timezone: str
 
     # -- after a call (the call path's outcome listener) ---------------------------
     def after_call(self, *, prepared: PreparedCall, report: CallReport, participant_id: str,
@@ -114,8 +123,9 @@ class Callbacks:
             return None
         with self.db.unit_of_work() as session:
             prefs = preferences_of(get_participant_row(session, participant_id))
+            advocate = self._advocate(session, advocate_id)
         plan = plan_callback(rule=dial.on_drop, prefs=prefs, limits=self.limits,
-                             dropped_at=now, attempt=attempt)
+                             dropped_at=now, attempt=attempt, advocate=advocate)
         if plan is None:
             if dial.on_drop.kind is DropProtocolKind.WAIT:
                 return NextAction.WAIT
@@ -229,7 +239,8 @@ class Callbacks:
             return ClaimedCallback(row.id, row.participant_id, row.advocate_id, row.attempt,
                                    as_utc(row.created_at),
                                    preferences_of(get_participant_row(session,
-                                                                      row.participant_id)))
+                                                                      row.participant_id)),
+                                   self._advocate(session, row.advocate_id))
 
     def status_of(self, callback_id: str) -> str:
         with self.db.unit_of_work() as session:
@@ -237,7 +248,8 @@ class Callbacks:
             return row.status if row is not None else "missing"
 
     def postpone(self, claimed: ClaimedCallback, *, run_at: datetime, now: datetime) -> None:
-        """Back to ``pending`` for a later safe time (the window was closed when it ran)."""
+        """Back to ``pending`` for a later safe time (the window was closed or the advocate
+        off duty when it ran)."""
         with self.db.unit_of_work() as session:
             session.execute(
                 update(CallbackRow)
@@ -257,7 +269,7 @@ class Callbacks:
     def next_start_in_bounds(self, claimed: ClaimedCallback, *, now: datetime
                              ) -> datetime | None:
         """The next safe start for a claimed call-back, if it is still inside its bounds."""
-        later = next_safe_start(claimed.preferences, now)
+        later = next_safe_start(claimed.preferences, now, claimed.advocate)
         return later if within_bounds(later, dropped_at=claimed.dropped_at,
                                       limits=self.limits) else None
 
@@ -283,10 +295,8 @@ class Callbacks:
                         outcome="interrupted", actor=ACTOR, now=now,
                         expect=CallbackStatus.RUNNING)
                     continue
-                prefs = preferences_of(get_participant_row(session, row.participant_id))
-                later = next_safe_start(prefs, max(now, as_utc(row.not_before)))
-                if later is None or not within_bounds(later, dropped_at=as_utc(row.created_at),
-                                                      limits=self.limits):
+                later = self._next_start(session, row, now)
+                if later is None:
                     counts["expired"] += self._end(
                         session, row.id, row.participant_id, CallbackStatus.EXPIRED,
                         outcome="no-safe-time-in-bounds", actor=ACTOR, now=now,
@@ -303,6 +313,57 @@ class Callbacks:
             counts["orphan_jobs"] += 1
         log.info("call-backs reconciled: %s", counts)
         return counts
+
+    def replan_for_advocate(self, session: Session, *, advocate_id: str, actor: str,
+                            now: datetime) -> int:
+        """The advocate's hours changed: move each pending call-back of theirs to the first
+        time that now suits both sides, or expire it; returns how many expired.
+
+        Runs in the caller's unit of work; the jobs move once it commits (as in
+        ``void_for_participant``).
+        """
+        rows = list(session.scalars(select(CallbackRow).where(
+            CallbackRow.advocate_id == advocate_id,
+            CallbackRow.status == CallbackStatus.PENDING.value)))
+        moved: dict[str, datetime] = {}
+        expired: list[str] = []
+        for row in rows:
+            later = self._next_start(session, row, now)
+            if later is None:
+                if self._end(session, row.id, row.participant_id, CallbackStatus.EXPIRED,
+                             outcome="no-safe-time-in-bounds", actor=actor, now=now,
+                             expect=CallbackStatus.PENDING):
+                    expired.append(row.id)
+                continue
+            row.run_at = later
+            row.updated_at = now
+            moved[row.id] = later
+
+        def reschedule(_session: Session) -> None:
+            for callback_id, run_at in moved.items():
+                self.jobs.schedule_once(callback_id, RUN_DUE, run_at, (callback_id,))
+            for callback_id in expired:
+                self.jobs.unschedule(callback_id)
+
+        if rows:
+            event.listen(session, "after_commit", reschedule, once=True)
+        return len(expired)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _advocate(self, session: Session, advocate_id: str) -> AdvocateFacts | None:
+        """The advocate a call-back belongs to, with their hours in a resolved zone."""
+        row = session.get(AdvocateRow, advocate_id)
+        return None if row is None else advocate_facts(row, agency_timezone=self.agency_timezone)
+
+    def _next_start(self, session: Session, row: CallbackRow, now: datetime
+                    ) -> datetime | None:
+        """When a pending call-back can run from ``now`` on, or None if not within bounds."""
+        prefs = preferences_of(get_participant_row(session, row.participant_id))
+        later = next_safe_start(prefs, max(now, as_utc(row.not_before)),
+                                self._advocate(session, row.advocate_id))
+        if not within_bounds(later, dropped_at=as_utc(row.created_at), limits=self.limits):
+            return None
+        return later
 
     # -- the one way a status ends -----------------------------------------------------
     def _end(self, session: Session, callback_id: str, participant_id: str,

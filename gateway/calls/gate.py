@@ -182,7 +182,8 @@ class CallGate:
             participant = people_records.participant_facts(
                 people_records.get_participant_row(session, participant_id))
             advocate = people_records.advocate_facts(
-                people_records.get_advocate_row(session, advocate_id))
+                people_records.get_advocate_row(session, advocate_id),
+                agency_timezone=self.policy.timezone)
         return participant, advocate
 
     def _decide(self, participant_id: str, advocate_id: str, now: datetime) -> Decision:

@@ -8,7 +8,13 @@ from typing import Any
 
 from gateway.errors import ExitCode
 from gateway.people import service as people
-from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields, parse_input
+from gateway.people.inputs import (
+    AdvocateFields,
+    NewAdvocate,
+    NewParticipant,
+    ParticipantFields,
+    parse_input,
+)
 from gateway.wiring import build_context
 
 CLI_ACTOR = "cli"
@@ -81,6 +87,30 @@ def _participant_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:
     )
 
 
+def _hours_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:
+    """When call-backs may ring an advocate (the participants' window syntax)."""
+    cmd.add_argument(
+        "--timezone",
+        metavar="IANA",
+        help="their own time zone for working hours, e.g. Europe/Paris (default: the agency's)",
+    )
+    hours = cmd.add_mutually_exclusive_group()
+    hours.add_argument(
+        "--working-hours",
+        metavar="SPEC",
+        action="append",
+        dest="working_hours",
+        help="working hours 'DAYS HH:MM-HH:MM' (repeatable), e.g. 'mon-fri 09:00-17:00'; "
+             "call-backs ring them only then (none: any time)",
+    )
+    if not creating:
+        hours.add_argument(
+            "--no-working-hours",
+            action="store_true",
+            help="remove every working-hours window (call-backs may then ring at any time)",
+        )
+
+
 def register(commands: Any) -> None:
     participant = commands.add_parser("participant", help="participants' contact preferences")
     actions = participant.add_subparsers(dest="participant_action", required=True, metavar="ACTION")
@@ -102,7 +132,8 @@ def register(commands: Any) -> None:
     cmd.set_defaults(handler=_participant_erase)
 
     for name, role in (("advocate", "advocate"), ("admin", "admin")):
-        parser = commands.add_parser(name, help=f"{name}s: name, own phone, role, language")
+        parser = commands.add_parser(name, help=f"{name}s: name, own phone, role, language, "
+                                                "working hours")
         sub = parser.add_subparsers(dest=f"{name}_action", required=True, metavar="ACTION")
         cmd = sub.add_parser(
             "add", help=f"record a{'n' if name[0] == 'a' else ''} {name}; prints the new id"
@@ -114,7 +145,13 @@ def register(commands: Any) -> None:
         else:
             cmd.set_defaults(role="admin")
         cmd.add_argument("--language", default="en", metavar="TAG")
+        _hours_flags(cmd, creating=True)
         cmd.set_defaults(handler=_advocate_add)
+        cmd = sub.add_parser("update", help=f"change a{'n' if name[0] == 'a' else ''} {name}'s "
+                                            "time zone or working hours")
+        cmd.add_argument("id")
+        _hours_flags(cmd, creating=False)
+        cmd.set_defaults(handler=_advocate_update)
         cmd = sub.add_parser("show", help="the record as JSON (no number)")
         cmd.add_argument("id")
         cmd.set_defaults(handler=_advocate_show)
@@ -196,9 +233,18 @@ def _participant_erase(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _hours(args: argparse.Namespace) -> dict[str, Any]:
+    data = {name: getattr(args, name) for name in ("timezone", "working_hours")
+            if getattr(args, name, None) is not None}
+    if getattr(args, "no_working_hours", False):
+        data["working_hours"] = []
+    return data
+
+
 def _advocate_add(args: argparse.Namespace) -> int:
     fields = parse_input(NewAdvocate, {"name": args.name, "phone": args.phone,
-                                       "role": args.role, "language": args.language})
+                                       "role": args.role, "language": args.language,
+                                       **_hours(args)})
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
         new_id = people.create_advocate(
@@ -207,10 +253,21 @@ def _advocate_add(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+def _advocate_update(args: argparse.Namespace) -> int:
+    fields = parse_input(AdvocateFields, _hours(args))
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        changed = people.update_advocate(session, actor=CLI_ACTOR, advocate_id=args.id,
+                                         fields=fields, callbacks=ctx.callbacks())
+    print(json.dumps({"id": args.id, "changed": changed}))
+    return ExitCode.OK
+
+
 def _advocate_show(args: argparse.Namespace) -> int:
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
-        print(json.dumps(people.show_advocate(session, advocate_id=args.id), ensure_ascii=False))
+        view = people.show_advocate(session, policy=ctx.policy, advocate_id=args.id)
+    print(json.dumps(view, ensure_ascii=False))
     return ExitCode.OK
 
 

@@ -174,13 +174,21 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class AdvocateFacts:
-    """What a call decision needs to know about the advocate placing it."""
+    """What a call decision, and a call-back's timing, need to know about an advocate.
+
+    ``timezone`` is already resolved (their own zone, or the agency's when they set
+    none), so the planning code never needs the policy to read ``working_hours``:
+    weekly windows, in that zone, when a call-back may ring them. No working hours
+    means any time, which is how advocates were treated before hours existed.
+    """
 
     advocate_id: str
     display_name: str
     has_phone: bool = True
     active: bool = True
     language: str = "en"
+    timezone: str = "UTC"
+    working_hours: tuple[Window, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,32 @@ def check_language(value: str) -> str:
     return value
 
 
+def check_timezone(value: str) -> str:
+    """An IANA zone name (participants' and advocates' own zones)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("unknown time zone: use an IANA name such as America/Toronto") from None
+    return value
+
+
+def check_windows(value: list[str]) -> list[str]:
+    """Weekly window specs that parse and do not overlap (safe-call windows, working hours)."""
+    parsed: list[Window] = []
+    for spec in value:
+        if len(spec) > 64:
+            raise ValueError("a window spec is at most 64 characters")
+        try:
+            parsed.extend(parse_window_spec(spec))
+        except WindowSpecError as exc:
+            raise ValueError(str(exc)) from None
+    try:
+        check_no_overlap(parsed)
+    except WindowSpecError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
 class ParticipantFields(BaseModel):
     """Every participant field; in an update, fields left unset are not changed."""
 
@@ -106,34 +132,12 @@ class ParticipantFields(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                "unknown time zone: use an IANA name such as America/Toronto"
-            ) from None
-        return value
+        return None if value is None else check_timezone(value)
 
     @field_validator("windows")
     @classmethod
     def _windows(cls, value: list[str] | None) -> list[str] | None:
-        if value is None:
-            return None
-        parsed: list[Window] = []
-        for spec in value:
-            if len(spec) > 64:
-                raise ValueError("a window spec is at most 64 characters")
-            try:
-                parsed.extend(parse_window_spec(spec))
-            except WindowSpecError as exc:
-                raise ValueError(str(exc)) from None
-        try:
-            check_no_overlap(parsed)
-        except WindowSpecError as exc:
-            raise ValueError(str(exc)) from None
-        return value
+        return None if value is None else check_windows(value)
 
     @field_validator("if_other_answers")
     @classmethod
@@ -163,9 +167,34 @@ class NewParticipant(ParticipantFields):
     timezone: str = Field(max_length=64)
 
 
-class NewAdvocate(BaseModel):
+class AdvocateFields(BaseModel):
+    """An advocate's working hours; in an update, fields left unset are not changed.
+
+    ``timezone`` null means the agency's zone; ``working_hours`` empty means none
+    (call-backs may ring them at any time).
+    """
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    timezone: str | None = Field(default=None, max_length=64,
+                                 description="their own IANA zone; null: the agency's")
+    working_hours: list[str] | None = Field(
+        default=None, max_length=28,
+        description="weekly windows 'DAYS HH:MM-HH:MM' in their zone when call-backs may "
+                    "ring them; empty: any time")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    @field_validator("working_hours")
+    @classmethod
+    def _working_hours(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else check_windows(value)
+
+
+class NewAdvocate(AdvocateFields):
     name: Name
     phone: str = Field(max_length=32)
     role: Role = Role.ADVOCATE

@@ -72,13 +72,21 @@ def participant_facts(row: ParticipantRow) -> ParticipantFacts:
     )
 
 
-def advocate_facts(row: AdvocateRow) -> AdvocateFacts:
+def advocate_timezone(row: AdvocateRow, agency_timezone: str) -> str:
+    """The zone an advocate's working hours are read in: their own, else the agency's."""
+    return row.timezone or agency_timezone
+
+
+def advocate_facts(row: AdvocateRow, *, agency_timezone: str) -> AdvocateFacts:
     return AdvocateFacts(
         advocate_id=row.id,
         display_name=row.display_name,
         has_phone=bool(row.phone_enc),
         active=row.active,
         language=row.language,
+        timezone=advocate_timezone(row, agency_timezone),
+        working_hours=tuple(window for spec in row.working_hours
+                            for window in parse_window_spec(spec)),
     )
 
 
@@ -124,11 +132,19 @@ def participant_view(row: ParticipantRow, policy: AgencyPolicy) -> dict[str, Any
     }
 
 
-def advocate_view(row: AdvocateRow) -> dict[str, Any]:
+def advocate_view(row: AdvocateRow, policy: AgencyPolicy) -> dict[str, Any]:
+    """The record without the number; an unset zone or no hours are said in words."""
+    facts = advocate_facts(row, agency_timezone=policy.timezone)
     return {
         "id": row.id,
         "name": row.display_name,
         "role": row.role,
         "language": row.language,
         "active": row.active,
+        "timezone": facts.timezone,
+        "timezone_note": None if row.timezone else "the agency's (none set for this advocate)",
+        "working_hours": [format_window(window) for window in facts.working_hours],
+        "working_hours_note": None if facts.working_hours else (
+            "no working hours recorded: call-backs may ring this advocate at any time"
+        ),
     }

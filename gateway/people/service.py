@@ -18,7 +18,13 @@ from gateway.audit import service as audit
 from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import DropProtocolKind, drop_options_problem
 from gateway.errors import BadInput
-from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields, parse_phone
+from gateway.people.inputs import (
+    AdvocateFields,
+    NewAdvocate,
+    NewParticipant,
+    ParticipantFields,
+    parse_phone,
+)
 from gateway.people.records import (
     advocate_view,
     get_advocate_row,
@@ -43,6 +49,18 @@ class PendingCallbacks(Protocol):
 
     def void_for_participant(self, session: Session, *, participant_id: str, actor: str,
                              reason: str, now: datetime) -> int: ...
+
+
+class AdvocateCallbacks(Protocol):
+    """Re-plans an advocate's pending call-backs (the call-backs feature implements it).
+
+    Runs inside the caller's unit of work: a call-back that still fits its bounds
+    moves to the first time that suits the participant and the advocate's new
+    hours; one that no longer can is ``expired``.
+    """
+
+    def replan_for_advocate(self, session: Session, *, advocate_id: str, actor: str,
+                            now: datetime) -> int: ...
 
 
 def _new_id(prefix: str) -> str:
@@ -173,17 +191,42 @@ def create_advocate(session: Session, *, keys: KeyRing, policy: AgencyPolicy, ac
         role=fields.role,
         language=fields.language,
         active=True,
+        timezone=fields.timezone,
+        working_hours=list(fields.working_hours or []),
         created_at=now or datetime.now(UTC),
     )
     session.add(row)
     session.flush()
+    hours = [name for name in ("timezone", "working_hours") if getattr(row, name)]
     audit.append(session, actor=actor, action="advocate.created",
-                 fields=["language", "name", "phone", "role"], now=now)
+                 fields=["language", "name", "phone", "role", *hours], now=now)
     return row.id
 
 
-def show_advocate(session: Session, *, advocate_id: str) -> dict[str, Any]:
-    return advocate_view(get_advocate_row(session, advocate_id))
+def update_advocate(session: Session, *, actor: str, advocate_id: str, fields: AdvocateFields,
+                    callbacks: AdvocateCallbacks, now: datetime | None = None) -> list[str]:
+    """Change an advocate's zone or working hours; their pending call-backs are re-planned
+    (they belong to this advocate, so they now run inside the new hours, or expire)."""
+    row = get_advocate_row(session, advocate_id)
+    moment = now or datetime.now(UTC)
+    changed = []
+    for name in sorted(fields.model_fields_set):
+        value = getattr(fields, name)
+        if name == "working_hours":
+            row.working_hours = list(value or [])
+        else:
+            row.timezone = value
+        changed.append(name)
+    if changed:
+        audit.append(session, actor=actor, action="advocate.updated", fields=changed, now=moment)
+        session.flush()
+        callbacks.replan_for_advocate(session, advocate_id=row.id, actor=actor, now=moment)
+    return changed
+
+
+def show_advocate(session: Session, *, policy: AgencyPolicy, advocate_id: str
+                  ) -> dict[str, Any]:
+    return advocate_view(get_advocate_row(session, advocate_id), policy)
 
 
 def advocate_phone(session: Session, *, keys: KeyRing, advocate_id: str) -> PhoneNumber:

@@ -35,7 +35,7 @@ def current_user(
         row = people.advocate_for_token(session, credentials.credentials)
         if row is None:
             raise Unauthorized("unknown or revoked API token")
-        return advocate_facts(row), Role(row.role)
+        return advocate_facts(row, agency_timezone=ctx.policy.timezone), Role(row.role)
 
 
 User = Annotated[tuple[AdvocateFacts, Role], Depends(current_user)]

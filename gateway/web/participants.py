@@ -8,7 +8,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
 from gateway.people import service as people
-from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields
+from gateway.people.inputs import AdvocateFields, NewAdvocate, NewParticipant, ParticipantFields
 from gateway.web.deps import Admin, Context, User
 
 router = APIRouter(prefix="/api")
@@ -72,4 +72,14 @@ def create_advocate(body: NewAdvocate, ctx: Context, admin: Admin) -> Created:
 @router.get("/advocates/{advocate_id}")
 def show_advocate(advocate_id: str, ctx: Context, _user: User) -> dict[str, Any]:
     with ctx.db.unit_of_work() as session:
-        return people.show_advocate(session, advocate_id=advocate_id)
+        return people.show_advocate(session, policy=ctx.policy, advocate_id=advocate_id)
+
+
+@router.patch("/advocates/{advocate_id}", response_model=Changed)
+def update_advocate(advocate_id: str, body: AdvocateFields, ctx: Context,
+                    admin: Admin) -> Changed:
+    with ctx.db.unit_of_work() as session:
+        changed = people.update_advocate(session, actor=admin.advocate_id,
+                                         advocate_id=advocate_id, fields=body,
+                                         callbacks=ctx.callbacks())
+    return Changed(id=advocate_id, changed=changed)

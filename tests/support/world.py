@@ -70,7 +70,9 @@ def add_participant(ctx: AppContext, **overrides: Any) -> str:
                                          actor="test", fields=new_participant(**overrides))
 
 
-def add_advocate(ctx: AppContext, role: str = "advocate", phone: str = ADVOCATE) -> str:
+def add_advocate(ctx: AppContext, role: str = "advocate", phone: str = ADVOCATE,
+                 **fields: Any) -> str:
+    """An advocate; ``fields`` adds e.g. ``timezone`` and ``working_hours``."""
     with ctx.db.unit_of_work() as session:
         return people.create_advocate(session, keys=ctx.keys, policy=ctx.policy, actor="test",
-                                      fields=new_advocate(phone=phone, role=role))
+                                      fields=new_advocate(phone=phone, role=role, **fields))

@@ -55,7 +55,8 @@ def test_a_delay_below_the_minimum_reads_the_same_in_the_view_the_api_the_decisi
                                        participant_id=participant_id)
         token = people.issue_token(session, actor="test", advocate_id=advocate_id)
         participant = participant_facts(get_participant_row(session, participant_id))
-        advocate = advocate_facts(get_advocate_row(session, advocate_id))
+        advocate = advocate_facts(get_advocate_row(session, advocate_id),
+                                  agency_timezone=world.policy.timezone)
     with TestClient(create_app(world, run_scheduler=False)) as client:
         api = client.get(f"/api/participants/{participant_id}",
                          headers={"Authorization": f"Bearer {token}"}).json()
@@ -64,7 +65,7 @@ def test_a_delay_below_the_minimum_reads_the_same_in_the_view_the_api_the_decisi
                       locks=LockState(), now=now)
     assert decision.dial is not None
     plan = plan_callback(rule=participant.preferences.on_drop, prefs=participant.preferences,
-                         limits=LIMITS, dropped_at=now, attempt=1)
+                         limits=LIMITS, dropped_at=now, attempt=1, advocate=advocate)
     assert plan is not None
     briefing = briefing_values("Rose", decision.dial.voicemail, decision.dial.on_drop, False,
                                "en", limits=LIMITS)
