@@ -94,6 +94,10 @@ class CallGate:
             records.record_refusal(self.db, call_id=call_id, participant_id=participant_id,
                                    advocate_id=advocate_id, kind=kind, at=now)
             raise CallRefused(decision)
+        keys = self.keys()
+        with self.db.unit_of_work() as session:
+            cover_reason = people.participant_cover_reason(session, keys=keys,
+                                                           participant_id=participant_id)
         sounds = layout_for(self.settings).sounds
         audio = prepare_call_audio(folder=sounds / "calls" / call_id,
                                    cache=self.settings.prompt_cache_dir or sounds / "cache",
@@ -101,8 +105,8 @@ class CallGate:
                                    participant=participant, advocate=advocate,
                                    dial=decision.dial, policy=self.policy,
                                    defaults_used=decision.defaults_used,
-                                   callback_number=self.settings.masked.e164)
-        keys = self.keys()
+                                   callback_number=self.settings.masked.e164,
+                                   cover_reason=cover_reason)
         with self.db.unit_of_work() as session:
             request = DialRequest(
                 advocate=people.advocate_phone(session, keys=keys, advocate_id=advocate_id),

@@ -47,9 +47,12 @@ def _place(source: Path, folder: Path, name: str) -> Path:
 def prepare_call_audio(
     *, folder: Path, cache: Path, participant: ParticipantFacts, advocate: AdvocateFacts,
     dial: DialSettings, policy: AgencyPolicy, defaults_used: tuple[str, ...] = (),
-    callback_number: str = "", prompts: Path | None = None,
+    callback_number: str = "", prompts: Path | None = None, cover_reason: str | None = None,
 ) -> CallAudio:
     """``callback_number`` is the masked number: the only one a voicemail may ever give.
+
+    ``cover_reason`` is the participant's agreed reason for calling (decrypted for
+    this call only): spoken to the advocate in the briefing, never to the far end.
 
     ``prompts`` is the prompts folder (settings); None means the shipped one.
     """
@@ -62,6 +65,7 @@ def prepare_call_audio(
         other_person_keys=policy.other_person_keys,
         other_person_pause_days=(prefs.if_other_answers.days
                                  if prefs.if_other_answers else None),
+        cover_reason=cover_reason,
     )
     briefing_template = load_template("briefing", advocate.language, base=prompts)
     briefing_text = render_text(briefing_template, {**values,

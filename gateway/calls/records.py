@@ -40,6 +40,7 @@ def record_call(db: Database, *, prepared: PreparedCall, report: CallReport,
             masked_fallback_used=report.masked_fallback_used,
             other_person_answered=report.other_person_answered,
             advocate_wait_s=report.advocate_wait_s,
+            voicemail_reason=report.voicemail_reason,
             next_action=next_action.value if next_action else None,
         ))
 
@@ -58,7 +59,8 @@ def list_records(db: Database, *, participant_id: str | None = None) -> list[dic
              "voicemail_rule": row.voicemail_rule, "drop_rule": row.drop_rule,
              "masked_fallback_used": row.masked_fallback_used,
              "other_person_answered": row.other_person_answered,
-             "advocate_wait_s": row.advocate_wait_s, "next_action": row.next_action}
+             "advocate_wait_s": row.advocate_wait_s,
+             "voicemail_reason": row.voicemail_reason, "next_action": row.next_action}
             for row in session.scalars(query)
         ]
 

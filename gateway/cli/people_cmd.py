@@ -76,6 +76,14 @@ def _participant_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:
         agreed.add_argument(f"--no-voicemail-{option}", action="store_false", default=None,
                             dest=dest)
     cmd.add_argument("--code-word", metavar="WORD")
+    cmd.add_argument(
+        "--cover-reason", metavar="TEXT",
+        help="agreed reason for calling, told to the advocate in the briefing to say if "
+             "someone else answers (no organisation name, no number)",
+    )
+    if not creating:
+        cmd.add_argument("--no-cover-reason", action="store_true",
+                         help="remove the cover reason")
     cmd.add_argument("--language", metavar="TAG")
     cmd.add_argument(
         "--pause-until", metavar="DATE", help="do not call before this date (YYYY-MM-DD)"
@@ -177,6 +185,7 @@ _FIELDS = (
     "voicemail_may_name_organisation",
     "voicemail_may_include_number",
     "if_other_answers",
+    "cover_reason",
 )
 
 
@@ -184,6 +193,8 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     data = {name: getattr(args, name) for name in _FIELDS if getattr(args, name, None) is not None}
     if getattr(args, "clear_windows", False):
         data["windows"] = []
+    if getattr(args, "no_cover_reason", False):
+        data["cover_reason"] = None
     return data
 
 

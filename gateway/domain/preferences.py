@@ -153,6 +153,7 @@ class Preferences:
     code_word_rotated: date | None = None
     #: What happens after someone else answered (None: not yet discussed; none applies).
     if_other_answers: OtherAnswerRule | None = None
+    has_cover_reason: bool = False
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,8 @@ class ParticipantFields(BaseModel):
     language: str | None = Field(default=None, max_length=35)
     pause_until: date | None = None
     if_other_answers: str | None = Field(default=None, max_length=16)
+    #: The agreed reason for calling, said if someone else answers (null clears it).
+    cover_reason: str | None = Field(default=None, min_length=1, max_length=160)
 
     @field_validator("alias")
     @classmethod
@@ -128,6 +130,11 @@ class ParticipantFields(BaseModel):
     @classmethod
     def _code_word(cls, value: str | None) -> str | None:
         return None if value is None else clean_text(value, "code word")
+
+    @field_validator("cover_reason")
+    @classmethod
+    def _cover_reason(cls, value: str | None) -> str | None:
+        return None if value is None else clean_text(value, "cover reason")
 
     @field_validator("timezone")
     @classmethod

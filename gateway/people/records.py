@@ -63,6 +63,7 @@ def preferences_of(row: ParticipantRow) -> Preferences:
         code_word_rotated=row.code_word_rotated,
         if_other_answers=(OtherAnswerRule.parse(row.if_other_answers)
                           if row.if_other_answers else None),
+        has_cover_reason=row.cover_reason_enc is not None,
     )
 
 
@@ -126,6 +127,7 @@ def participant_view(row: ParticipantRow, policy: AgencyPolicy) -> dict[str, Any
         "if_other_answers": _with_default(row.if_other_answers, NO_OTHER_ANSWER_RULE),
         "language": row.language,
         "code_word_on_file": row.code_word_enc is not None,
+        "cover_reason_on_file": row.cover_reason_enc is not None,
         "code_word_rotated": row.code_word_rotated.isoformat() if row.code_word_rotated else None,
         "created_at": as_utc(row.created_at).isoformat(),
         "updated_at": as_utc(row.updated_at).isoformat(),

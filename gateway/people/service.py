@@ -32,11 +32,13 @@ from gateway.people.records import (
     participant_view,
 )
 from gateway.phone import PhoneNumber
+from gateway.prompts.linter import lint_cover_reason
 from gateway.storage.keyring import KeyRing
 from gateway.storage.tables import AdvocateRow, ApiTokenRow, ParticipantRow
 
 PHONE_PURPOSE = "participant.phone"
 CODE_WORD_PURPOSE = "participant.code_word"
+COVER_REASON_PURPOSE = "participant.cover_reason"
 ADVOCATE_PHONE_PURPOSE = "advocate.phone"
 
 
@@ -92,6 +94,8 @@ def _apply(
                 else keys.encrypt(value, purpose=CODE_WORD_PURPOSE).decode("ascii")
             )
             row.code_word_rotated = None if value is None else today
+        elif name == "cover_reason":
+            row.cover_reason_enc = None if value is None else _cover_reason(value, keys, policy)
         elif name == "on_drop":
             row.on_drop = None if value is None else value.value
         elif name == "caller_id":
@@ -160,6 +164,23 @@ def list_participants(session: Session, *, policy: AgencyPolicy, alias: str | No
     if alias:
         query = query.where(ParticipantRow.alias.contains(alias))
     return [participant_view(row, policy) for row in session.scalars(query)]
+
+
+def _cover_reason(text: str, keys: KeyRing, policy: AgencyPolicy) -> str:
+    """Linted like a voicemail (whoever answers may hear it), then encrypted."""
+    problems = lint_cover_reason(text, organisation_names=policy.organisation_names)
+    if problems:
+        raise BadInput("cover_reason: " + " ".join(problem.message for problem in problems))
+    return keys.encrypt(text, purpose=COVER_REASON_PURPOSE).decode("ascii")
+
+
+def participant_cover_reason(session: Session, *, keys: KeyRing, participant_id: str
+                             ) -> str | None:
+    """The agreed cover reason, read only to speak it in the advocate's briefing."""
+    row = get_participant_row(session, participant_id)
+    if row.cover_reason_enc is None:
+        return None
+    return keys.decrypt(row.cover_reason_enc.encode("ascii"), purpose=COVER_REASON_PURPOSE)
 
 
 def participant_phone(session: Session, *, keys: KeyRing, participant_id: str) -> PhoneNumber:

@@ -75,6 +75,23 @@ def lint_script(
     return problems
 
 
+def lint_cover_reason(text: str, *, organisation_names: Sequence[str]) -> list[LintProblem]:
+    """Problems with an agreed cover reason for calling; an empty list means it may be kept.
+
+    Whoever answers may hear it, so it follows the voicemail rules with no
+    exception: it never names the organisation and never holds a number.
+    """
+    folded = fold(text)
+    if not folded:
+        return [_problem("empty")]
+    problems: list[LintProblem] = []
+    if any(contains_phrase(folded, fold(org)) for org in organisation_names if fold(org)):
+        problems.append(_problem("names-organisation"))
+    if has_phone_like(text):
+        problems.append(_problem("contains-number"))
+    return problems
+
+
 def check_script(
     text: str,
     *,

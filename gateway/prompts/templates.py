@@ -233,6 +233,8 @@ _PHRASE_FIELDS: Mapping[tuple[str, str], frozenset[str]] = {
     ("briefing", "not_discussed"): frozenset({"phrase"}),
     ("other_person", "none"): frozenset({"keys"}),
     ("other_person", "pause"): frozenset({"keys", "days"}),
+    ("other_person", "cover"): frozenset({"keys", "reason"}),
+    ("other_person", "cover_pause"): frozenset({"keys", "reason", "days"}),
     ("keys", "star"): frozenset(),
     ("keys", "hash"): frozenset(),
 }
@@ -251,6 +253,7 @@ def briefing_values(
     drop_default: bool = False,
     other_person_keys: str = "*7",
     other_person_pause_days: int | None = None,
+    cover_reason: str | None = None,
 ) -> dict[str, str]:
     """The briefing's fields, in the advocate's language, from ``phrases.toml``.
 
@@ -275,11 +278,17 @@ def briefing_values(
     code_word_note = say("code_word", "on_file" if has_code_word else "none")
     keys = " ".join(say("keys", "star") if key == "*" else say("keys", "hash") if key == "#"
                     else key for key in other_person_keys)
-    if other_person_pause_days is None:
+    days = None if other_person_pause_days is None else str(other_person_pause_days)
+    if cover_reason:
+        reason = clean_value(cover_reason)
+        other_person_note = (say("other_person", "cover", keys=keys, reason=reason)
+                             if days is None else
+                             say("other_person", "cover_pause", keys=keys, reason=reason,
+                                 days=days))
+    elif days is None:
         other_person_note = say("other_person", "none", keys=keys)
     else:
-        other_person_note = say("other_person", "pause", keys=keys,
-                                days=str(other_person_pause_days))
+        other_person_note = say("other_person", "pause", keys=keys, days=days)
     return {"alias": alias, "voicemail_rule": voicemail_rule, "drop_rule": drop_rule,
             "code_word_note": code_word_note, "other_person_note": other_person_note}
 

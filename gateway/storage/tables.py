@@ -59,6 +59,8 @@ class ParticipantRow(Base):
     language: Mapped[str | None] = mapped_column(String(35), nullable=True)
     #: ``none`` or ``pause:DAYS``; None = not yet discussed (the default, none, applies).
     if_other_answers: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: The agreed reason for calling, said if someone else answers (ciphertext).
+    cover_reason_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -124,6 +126,8 @@ class CallRecordRow(Base):
                                                         server_default=false())
     #: Advocate answered -> participant's phone ringing; None when it never rang.
     advocate_wait_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: Why no voicemail was left on a machine (a fixed code, e.g. voicemail-none).
+    voicemail_reason: Mapped[str | None] = mapped_column(String(48), nullable=True)
     next_action: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 

@@ -277,6 +277,8 @@ async def test_voicemail_cut_off_by_a_machine_that_hangs_up_is_not_left(
 
     assert report.outcome is Outcome.VOICEMAIL_NOT_LEFT
     assert report.voicemail_reason == "machine-hung-up-during-message"
+    (record,) = records.list_records(world.db, participant_id=participant_id)
+    assert record["voicemail_reason"] == "machine-hung-up-during-message"
     (heard,) = lab.far_end.recordings_of("advocate")
     assert loud_and_long(heard, 3), "the advocate was briefed and told no message was left"
 
