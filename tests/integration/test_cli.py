@@ -25,7 +25,7 @@ from tests.integration.conftest import (
 from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
 
 JSON_KEYS = {"call_id", "outcome", "sip_cause", "advocate_answered", "participant_answered",
-             "duration_s", "masked_fallback_used"}
+             "duration_s", "masked_fallback_used", "other_person_answered", "advocate_wait_s"}
 
 
 def lab_call(*extra: str) -> list[str]:
