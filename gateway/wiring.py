@@ -8,7 +8,7 @@ context itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,8 +24,9 @@ from gateway.calls.gate import CallGate
 from gateway.domain.policy import AgencyPolicy
 from gateway.errors import BadInput
 from gateway.pbx import guard
-from gateway.pbx.process import layout_for
+from gateway.pbx.process import known_numbers, layout_for
 from gateway.pbx.render import ami_secret
+from gateway.people import service as people_service
 from gateway.phone import PhoneNumber
 from gateway.policyfile import load_policy
 from gateway.scheduling.scheduler import Scheduler
@@ -54,13 +55,17 @@ def call_control_for(settings: Settings) -> AmiCallControl:
     )
 
 
-def verify_pbx_safe_for(settings: Settings) -> None:
+def verify_pbx_safe_for(settings: Settings,
+                        personal_role: Callable[[str], str | None] | None = None) -> None:
     """Run the leak guard on the config the running PBX was started from.
 
     Judged by the strictest defaults of every known release: a config that
-    passes here passes for whichever release is running.
+    passes here passes for whichever release is running. ``personal_role``
+    (the pre-call check has it) also refuses any advocate's or participant's
+    number written into the dialplan.
     """
-    guard.check_directory(layout_for(settings).etc)
+    guard.check_directory(layout_for(settings).etc,
+                          known=known_numbers(settings, personal_role=personal_role))
 
 
 @dataclass
@@ -88,7 +93,13 @@ class AppContext:
         return call_control_for(self.settings)
 
     def verify_pbx_safe(self) -> None:
-        verify_pbx_safe_for(self.settings)
+        keys = self.keys
+
+        def role(e164: str) -> str | None:
+            with self.db.unit_of_work() as session:
+                return people_service.personal_number_role(session, keys=keys, e164=e164)
+
+        verify_pbx_safe_for(self.settings, personal_role=role)
 
     # -- services ------------------------------------------------------------------------
     def callbacks(self) -> Callbacks:

@@ -11,7 +11,7 @@ from gateway.cli.selftest_cmd import status_line
 from gateway.domain.policy import AgencyPolicy
 from gateway.errors import BadInput, ExitCode
 from gateway.pbx import guard
-from gateway.pbx.process import Asterisk, asterisk_for, layout_for, render
+from gateway.pbx.process import Asterisk, asterisk_for, known_numbers, layout_for, render
 from gateway.policyfile import load_policy
 from gateway.settings import Settings, get_settings
 from gateway.wiring import build_context
@@ -123,9 +123,10 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    etc = args.etc or layout_for(get_settings()).etc
+    settings = get_settings()
+    etc = args.etc or layout_for(settings).etc
     if not etc.is_dir():
         raise BadInput(f"no config folder at {etc} (run: safedial pbx render)")
-    guard.check_directory(etc)
+    guard.check_directory(etc, known=known_numbers(settings))
     print(f"config is safe: {etc}")
     return ExitCode.OK

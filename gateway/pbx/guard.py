@@ -22,6 +22,13 @@ from pathlib import Path
 from gateway.errors import Refused
 from gateway.pbx.asterisk_conf import ConfigFile, ConfigSyntaxError, Section, parse
 from gateway.pbx.dialvars import CALL_CONTEXT
+from gateway.pbx.guard_dialplan import (
+    KnownNumbers,
+    check_agency_number,
+    check_dial_paths,
+    check_personal_numbers,
+    dial_options,
+)
 
 GUARDED_FILES = (
     "pjsip.conf",
@@ -34,9 +41,10 @@ GUARDED_FILES = (
 )
 
 _NUMBERISH = re.compile(r"[0-9]{3,}")
+#: A phone number's worth of digits (an IPv4 octet or a port is never this long).
+_LONG_DIGITS = re.compile(r"[0-9]{7,}")
 # Asterisk matches application and function names without regard to case.
 _DIAL = re.compile(r"\bDial\(", re.IGNORECASE)
-_PRES_SET = re.compile(r"\bCALLERID\(pres\)", re.IGNORECASE)
 _PRES_PROHIB = re.compile(r"\bCALLERID\(pres\)\s*=\s*prohib", re.IGNORECASE)
 _TRUE = {"yes", "true", "y", "t", "1", "on"}
 
@@ -50,6 +58,9 @@ _COMMON_DEFAULTS = {
     "send_diversion": "yes",
     "send_history_info": "no",
     "stir_shaken_profile": "",
+    # re-INVITEs would give each side the other's media address
+    "direct_media": "yes",
+    "allow_transfer": "yes",
 }
 
 #: Defaults of the endpoint options the guard judges, per Asterisk major release,
@@ -78,9 +89,29 @@ _FORBIDDEN_MODULES = (
     "res_pjsip_stir_shaken.so",
     # 22: the custom CDR/CEL writers' shared backend
     "res_cdrel_custom.so",
+    # keeps every SIP message (with its headers) for `pjsip show history`
+    "res_pjsip_history.so",
 )
 
 _ALLOWED_AMI_READ = {"call", "user", "originate"}
+#: Originate rings the advocate; call is Setvar and Redirect for the second decision.
+_ALLOWED_AMI_WRITE = {"originate", "call"}
+#: The event filters SafeDial renders (16: anchored regex; 22: exact names). Any other
+#: include filter lets more events (with dial strings) reach the user.
+_ALLOWED_EVENT_FILTERS = {
+    ("eventfilter", "^Event: UserEvent[[:space:]]"),
+    ("eventfilter", "^Event: OriginateResponse[[:space:]]"),
+    ("eventfilter(action(include),name(userevent))", ""),
+    ("eventfilter(action(include),name(originateresponse))", ""),
+}
+#: Endpoint options that put a fixed caller ID or channel variables on every call.
+_FORBIDDEN_ENDPOINT_OPTIONS = {
+    "callerid": "gives every call through it a fixed caller ID, beneath the dialplan's",
+    "callerid_privacy": "overrides the presentation the dialplan sets for each call",
+    "set_var": "sets channel variables on every call, beneath the dialplan's checks",
+}
+#: Endpoint options that reach a call's SDP or From: never a phone number.
+_NO_NUMBER_OPTIONS = ("sdp_owner", "sdp_session", "from_domain")
 
 
 @dataclass(frozen=True)
@@ -132,7 +163,7 @@ def check_pjsip(conf: ConfigFile, version: int | None = None,
     refused."""
     file = conf.name
     for section in conf.concrete():
-        kind = (section.get("type") or "").strip()
+        kind = (section.get("type") or "").strip().lower()
         if kind == "global":
             user = section.get("default_from_user") or "asterisk"
             if _NUMBERISH.search(user):
@@ -149,6 +180,9 @@ def check_pjsip(conf: ConfigFile, version: int | None = None,
                     "use_callerid_contact",
                     "copies the caller's number into the Contact header; set no",
                 )
+            if _LONG_DIGITS.search(section.get("user_agent") or ""):
+                yield Finding(file, section.name, "user_agent",
+                              "holds a number; it is sent in every SIP request")
             if _true(section.get("debug")):
                 yield Finding(
                     file, section.name, "debug", "logs every SIP message with its numbers; set no"
@@ -170,6 +204,12 @@ def _check_endpoint(file: str, section: Section, defaults: dict[str, str],
         value = section.get(key) or ""
         if _NUMBERISH.search(value):
             yield Finding(file, name, key, "is a number; it would show in From/Contact")
+    for key in _NO_NUMBER_OPTIONS:
+        if _LONG_DIGITS.search(section.get(key) or ""):
+            yield Finding(file, name, key, "holds a number; it is sent with every call")
+    for key, why in _FORBIDDEN_ENDPOINT_OPTIONS.items():
+        if section.get(key) is not None:
+            yield Finding(file, name, key, f"must not be set: it {why}")
     trust_out = _true(_effective("trust_id_outbound"))
     for key in ("send_pai", "send_rpid"):
         if key == "send_pai" and asserted_identity_pinned:
@@ -189,6 +229,8 @@ def _check_endpoint(file: str, section: Section, defaults: dict[str, str],
         ("send_diversion", "the Diversion header ignores presentation"),
         ("send_history_info", "the History-Info header ignores presentation"),
         ("stir_shaken", "Asterisk 16 signs the real identity even when withheld"),
+        ("direct_media", "re-INVITEs would give each side the other's media address"),
+        ("allow_transfer", "a REFER could move the call to a party that learns a number"),
     ):
         if _true(_effective(key)):
             yield Finding(file, name, key, f"must be no: {why}")
@@ -201,15 +243,18 @@ def _check_endpoint(file: str, section: Section, defaults: dict[str, str],
         )
 
 
-def check_extensions(conf: ConfigFile) -> Iterator[Finding]:
+def check_extensions(conf: ConfigFile, known: KnownNumbers | None = None
+                     ) -> Iterator[Finding]:
+    """The participant-leg context withholds, and every dial path in every context
+    pins a caller ID that cannot be a real number (gateway.pbx.guard_dialplan)."""
     file = conf.name
+    known = known or KnownNumbers()
     contexts = conf.named(CALL_CONTEXT)
     if not contexts:
         yield Finding(file, CALL_CONTEXT, "context", "the participant-leg context is missing")
         return
     for context in contexts:
         lines = [value for key, value in context.options if key in ("exten", "same")]
-        dials = [line for line in lines if _DIAL.search(line)]
         if not any(_PRES_PROHIB.search(line) for line in lines):
             yield Finding(
                 file,
@@ -217,48 +262,11 @@ def check_extensions(conf: ConfigFile) -> Iterator[Finding]:
                 "CALLERID(pres)",
                 "the participant leg never sets presentation to prohib before Dial",
             )
-        if not dials:
+        if not any(_DIAL.search(line) for line in lines):
             yield Finding(file, context.name, "Dial", "the participant-leg context has no Dial")
-        for line in dials:
-            options = _dial_options(line)
-            if "f" not in options or "u" not in options:
-                yield Finding(
-                    file,
-                    context.name,
-                    "Dial",
-                    "a participant-leg Dial lacks the f()/u() caller-ID options",
-                )
-        for index, line in enumerate(lines):
-            previous = lines[index - 1] if index else ""
-            if _DIAL.search(line) and not _PRES_SET.search(previous):
-                yield Finding(
-                    file,
-                    context.name,
-                    "CALLERID(pres)",
-                    "must be set immediately before each participant-leg Dial",
-                )
-
-
-def _dial_options(line: str) -> dict[str, str]:
-    """Dial's option letters and their arguments, e.g. ``If(x)u(prohib)``."""
-    inner = line[_DIAL.search(line).end() :]  # type: ignore[union-attr]
-    parts = inner.split(",", 2)
-    text = parts[2] if len(parts) > 2 else ""
-    options: dict[str, str] = {}
-    index = 0
-    while index < len(text) and text[index] != ")":
-        letter = text[index]
-        index += 1
-        argument = ""
-        if index < len(text) and text[index] == "(":
-            depth, start = 1, index + 1
-            index += 1
-            while index < len(text) and depth:
-                depth += {"(": 1, ")": -1}.get(text[index], 0)
-                index += 1
-            argument = text[start : index - 1]
-        options[letter] = argument
-    return options
+    for rule in (check_dial_paths, check_agency_number, check_personal_numbers):
+        for found in rule(conf, known):
+            yield Finding(file, found.section, found.setting, found.why)
 
 
 def check_modules(conf: ConfigFile) -> Iterator[Finding]:
@@ -332,6 +340,28 @@ def check_manager(conf: ConfigFile) -> Iterator[Finding]:
                 f"grants {', '.join(extra)}: AMI events of those classes carry "
                 "dial strings with numbers (allowed: call, user, originate)",
             )
+        write = {word.strip().lower() for word in (section.get("write") or "").split(",")}
+        extra = sorted(word for word in write - _ALLOWED_AMI_WRITE if word)
+        if extra:
+            yield Finding(conf.name, section.name, "write",
+                          f"grants {', '.join(extra)}: actions beyond placing and steering "
+                          "calls can read or change numbers (allowed: originate, call)")
+        yield from _check_event_filters(conf.name, section)
+
+
+def _check_event_filters(file: str, user: Section) -> Iterator[Finding]:
+    """Only SafeDial's whitelist reaches the user: channel events carry dial strings."""
+    filters = [(key, value) for key, value in user.options if key.startswith("eventfilter")]
+    includes = [(key, value) for key, value in filters
+                if not value.startswith("!") and "action(exclude)" not in key]
+    if not includes:
+        yield Finding(file, user.name, "eventfilter",
+                      "missing: without SafeDial's event filters every event of the user's "
+                      "classes (dial strings with numbers) reaches it")
+    for key, value in includes:
+        if (key, value) not in _ALLOWED_EVENT_FILTERS:
+            yield Finding(file, user.name, "eventfilter",
+                          "lets more than UserEvent and OriginateResponse through")
 
 
 _CHECKS: dict[str, Callable[[ConfigFile], Iterator[Finding]]] = {
@@ -355,7 +385,7 @@ def asserted_identity_pinned(extensions: ConfigFile) -> bool:
     dials = [value for context in extensions.concrete() for key, value in context.options
              if key in ("exten", "same") and _DIAL.search(value)]
     for line in dials:
-        pinned = _dial_options(line).get("f", "")
+        pinned = dial_options(line).get("f", "")
         number = pinned.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in pinned else pinned
         if number not in _ASSERTABLE:
             return False
@@ -366,10 +396,12 @@ def findings_for(
     texts: dict[str, str],
     load_include: Callable[[str], str | None],
     version: int | None = None,
+    known: KnownNumbers | None = None,
 ) -> list[Finding]:
     """Every finding for a set of config texts (file name to text).
 
-    ``version`` is the Asterisk major release that will read them (None: any).
+    ``version`` is the Asterisk major release that will read them (None: any);
+    ``known`` the numbers dial paths are judged by (None: no literal number passes).
     """
     pinned = False
     if "extensions.conf" in texts:
@@ -381,6 +413,7 @@ def findings_for(
     checks: dict[str, Callable[[ConfigFile], Iterator[Finding]]] = {
         **_CHECKS,
         "pjsip.conf": partial(check_pjsip, version=version, asserted_identity_pinned=pinned),
+        "extensions.conf": partial(check_extensions, known=known),
     }
     findings: list[Finding] = []
     for name in GUARDED_FILES:
@@ -404,19 +437,22 @@ def check_texts(
     texts: dict[str, str],
     load_include: Callable[[str], str | None],
     version: int | None = None,
+    known: KnownNumbers | None = None,
 ) -> None:
     """Raise :class:`UnsafeConfig` unless every guarded file is safe."""
-    findings = findings_for(texts, load_include, version)
+    findings = findings_for(texts, load_include, version, known)
     if findings:
         raise UnsafeConfig(findings)
 
 
-def check_directory(etc: Path, version: int | None = None) -> None:
-    """Check the config files in ``etc`` as Asterisk ``version`` (None: any) would read them."""
+def check_directory(etc: Path, version: int | None = None,
+                    known: KnownNumbers | None = None) -> None:
+    """Check the config files in ``etc`` as Asterisk ``version`` (None: any) would read them,
+    judging dial paths by the ``known`` numbers."""
 
     def load(target: str) -> str | None:
         path = Path(target) if Path(target).is_absolute() else etc / target
         return path.read_text() if path.is_file() else None
 
     texts = {name: (etc / name).read_text() for name in GUARDED_FILES if (etc / name).is_file()}
-    check_texts(texts, load, version)
+    check_texts(texts, load, version, known)

@@ -20,6 +20,7 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from gateway.domain.policy import AgencyPolicy
 from gateway.errors import PbxUnavailable
 from gateway.pbx import guard
 from gateway.pbx.asterisk_conf import parse
+from gateway.pbx.guard_dialplan import KnownNumbers
 from gateway.pbx.render import RuntimeLayout, render_texts, write_rendered
 from gateway.settings import Settings
 
@@ -75,6 +77,16 @@ def layout_for(settings: Settings) -> RuntimeLayout:
     return RuntimeLayout(settings.runtime_dir.resolve(), chroot=root)
 
 
+def known_numbers(settings: Settings, policy: AgencyPolicy | None = None,
+                  personal_role: Callable[[str], str | None] | None = None) -> KnownNumbers:
+    """The numbers the guard judges dial paths by: the configured masked, gateway and
+    agency numbers (and, from the pre-call check, whose a number is)."""
+    return KnownNumbers(masked=settings.masked_number, gateway=settings.gateway_number,
+                        agency=settings.agency_number,
+                        default_region=(policy or AgencyPolicy()).default_region,
+                        personal_role=personal_role)
+
+
 def asterisk_for(settings: Settings) -> Asterisk:
     """The private Asterisk these settings describe (on the host, or in its root)."""
     return Asterisk(layout_for(settings), settings.asterisk_binary)
@@ -92,7 +104,7 @@ def render(settings: Settings, policy: AgencyPolicy | None = None) -> RuntimeLay
     except PbxError:
         version = None
     write_rendered(layout, render_texts(settings, layout, policy, version))
-    guard.check_directory(layout.etc, version)
+    guard.check_directory(layout.etc, version, known_numbers(settings, policy))
     return layout
 
 

@@ -183,6 +183,22 @@ def participant_cover_reason(session: Session, *, keys: KeyRing, participant_id:
     return keys.decrypt(row.cover_reason_enc.encode("ascii"), purpose=COVER_REASON_PURPOSE)
 
 
+def personal_number_role(session: Session, *, keys: KeyRing, e164: str) -> str | None:
+    """Whose number this is ("participant", "advocate") by its blind index; None if nobody's.
+
+    For the pre-call config check: a number written into the dialplan is looked up
+    without decrypting anyone's.
+    """
+    if session.scalars(select(ParticipantRow.id).where(
+            ParticipantRow.phone_index == keys.blind_index(e164, purpose=PHONE_PURPOSE))).first():
+        return "participant"
+    if session.scalars(select(AdvocateRow.id).where(
+            AdvocateRow.phone_index == keys.blind_index(
+                e164, purpose=ADVOCATE_PHONE_PURPOSE))).first():
+        return "advocate"
+    return None
+
+
 def participant_phone(session: Session, *, keys: KeyRing, participant_id: str) -> PhoneNumber:
     """The number to dial; read only to hand it to the PBX."""
     row = get_participant_row(session, participant_id)

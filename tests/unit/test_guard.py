@@ -229,7 +229,8 @@ def test_the_defaults_are_asterisks_own_for_16_and_22():
     # res/res_pjsip/pjsip_configuration.c of 16.28.0 and 22.10.1
     for version in (16, 22):
         on = {key for key, value in ENDPOINT_DEFAULTS[version].items() if value == "yes"}
-        assert on == {"send_connected_line", "trust_connected_line", "send_diversion"}
+        assert on == {"send_connected_line", "trust_connected_line", "send_diversion",
+                      "direct_media", "allow_transfer"}
     assert ENDPOINT_DEFAULTS[16]["stir_shaken"] == "off"
     assert "stir_shaken" not in ENDPOINT_DEFAULTS[22], "22 ignores it (stir_shaken_profile)"
 
