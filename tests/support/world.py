@@ -38,6 +38,15 @@ def make_world(root: Path, **extra: str) -> AppContext:
     return AppContext(settings=settings, db=db, policy=POLICY)
 
 
+def world_for_cli(root: Path, monkeypatch: Any) -> AppContext:
+    """A world on disk that a `safedial` subprocess or in-process CLI finds through its
+    environment (``monkeypatch`` is pytest's)."""
+    ctx = make_world(root)
+    for name, value in world_environment(root).items():
+        monkeypatch.setenv(name, value)
+    return ctx
+
+
 def participant_data(**overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "alias": "Rose",

@@ -22,7 +22,7 @@ from gateway.storage.tables import AdvocateRow
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
 from tests.support.numbers import ADVOCATE
-from tests.support.world import add_advocate, make_world, new_advocate, world_environment
+from tests.support.world import add_advocate, new_advocate, world_for_cli
 
 BAD_HOURS = [
     ("timezone", "Nowhere/Land", "unknown time zone"),
@@ -35,10 +35,7 @@ BAD_HOURS = [
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppContext:
     """A world on disk that `safedial` finds through its environment."""
-    ctx = make_world(tmp_path)
-    for name, value in world_environment(tmp_path).items():
-        monkeypatch.setenv(name, value)
-    return ctx
+    return world_for_cli(tmp_path, monkeypatch)
 
 
 def show(world: AppContext, advocate_id: str) -> dict[str, Any]:

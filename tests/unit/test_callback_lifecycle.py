@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,37 +21,15 @@ from gateway.audit import service as audit
 from gateway.callbacks.planning import CallbackPlan
 from gateway.callbacks.runner import CallbackRunner
 from gateway.callbacks.service import RUN_DUE
-from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.people import service as people
 from gateway.storage.tables import CallbackRow
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
 from tests.support.canary import pass_selftest
+from tests.support.phones import ScriptedPhone
 from tests.support.world import add_advocate, add_participant, make_world
 
 ALWAYS = ["mon-sun 00:00-24:00"]
-
-
-class CountingPhone:
-    """A call control that answers every call after a short while and counts them."""
-
-    def __init__(self, hold_s: float = 0.3) -> None:
-        self.placed: list[str] = []
-        self._hold_s = hold_s
-        self._lock = threading.Lock()
-
-    async def place_call(self, request: DialRequest,
-                         confirm: Callable[[], Awaitable[bool]] | None = None,
-                         call_id: str | None = None,
-                         drop_threshold_s: float = 30.0) -> CallReport:
-        with self._lock:
-            self.placed.append(call_id or "")
-        await asyncio.sleep(self._hold_s)
-        return CallReport(call_id or "", Outcome.ANSWERED, None, True, True, 60.0)
-
-    @asynccontextmanager
-    async def connect(self) -> Any:
-        yield self
 
 
 @pytest.fixture
@@ -64,7 +40,7 @@ def world(tmp_path: Path) -> Iterator[AppContext]:
     ctx.close()
 
 
-def runner_with(world: AppContext, phone: CountingPhone) -> CallbackRunner:
+def runner_with(world: AppContext, phone: ScriptedPhone) -> CallbackRunner:
     gate = replace(world.gate(), connect=phone.connect, verify_pbx_safe=lambda: None)
     return CallbackRunner(callbacks=world.callbacks(), gate=gate)
 
@@ -92,7 +68,7 @@ def test_two_threads_running_the_same_call_back_dial_it_exactly_once(
     world: AppContext,
 ) -> None:
     callback_id = pending(world, dropped_at=datetime.now(UTC))
-    phone = CountingPhone(hold_s=0.5)
+    phone = ScriptedPhone(hold_s=0.5)
     start = threading.Barrier(2)
     results: list[str] = []
 
@@ -114,7 +90,7 @@ def test_two_threads_running_the_same_call_back_dial_it_exactly_once(
 
 def test_a_call_back_that_was_already_run_is_not_run_again(world: AppContext) -> None:
     callback_id = pending(world, dropped_at=datetime.now(UTC))
-    phone = CountingPhone(hold_s=0)
+    phone = ScriptedPhone(hold_s=0)
     runner = runner_with(world, phone)
     assert asyncio.run(runner.run(callback_id)) == "done"
     assert asyncio.run(runner.run(callback_id)) == "done"
@@ -126,7 +102,7 @@ def test_a_call_back_run_past_its_bounds_expires_and_is_audited_without_dialling
 ) -> None:
     dropped = datetime.now(UTC) - timedelta(days=3)  # the policy allows at most a day's delay
     callback_id = pending(world, dropped_at=dropped, run_at=dropped + timedelta(minutes=15))
-    phone = CountingPhone()
+    phone = ScriptedPhone(hold_s=0.3)
 
     assert asyncio.run(runner_with(world, phone).run(callback_id)) == "expired"
     assert phone.placed == []
@@ -139,7 +115,7 @@ def test_a_call_back_whose_gate_crashes_ends_failed_not_running(world: AppContex
     def broken(**_kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    runner = runner_with(world, CountingPhone())
+    runner = runner_with(world, ScriptedPhone(hold_s=0.3))
     gate = runner.gate
     object.__setattr__(gate, "prepare", broken)
 

@@ -10,8 +10,7 @@ scheduler, gate and audit are real.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,38 +24,20 @@ from gateway.callbacks.planning import CallbackPlan
 from gateway.callbacks.runner import CallbackRunner
 from gateway.callbacks.service import RUN_DUE
 from gateway.calls.gate import CallGate
-from gateway.calls.models import CallReport, DialRequest, Outcome
+from gateway.calls.models import Outcome
 from gateway.domain.windows import DAYS
 from gateway.people import service as people
 from gateway.people.inputs import AdvocateFields
 from gateway.storage.tables import AdvocateRow
 from gateway.wiring import AppContext
 from tests.support.canary import pass_selftest
+from tests.support.phones import ScriptedPhone
 from tests.support.world import add_advocate, add_participant, make_world
 
 ALWAYS = ["mon-sun 00:00-24:00"]
 KOLKATA = ZoneInfo("Asia/Kolkata")
 #: Later than the policy's longest call-back delay (a day) after a drop now.
 PAST_BOUNDS = timedelta(hours=30)
-
-
-class Phone:
-    """A call control that ends every call with one outcome and counts the calls."""
-
-    def __init__(self, outcome: Outcome = Outcome.ANSWERED) -> None:
-        self.placed: list[str] = []
-        self._outcome = outcome
-
-    async def place_call(self, request: DialRequest,
-                         confirm: Callable[[], Awaitable[bool]] | None = None,
-                         call_id: str | None = None,
-                         drop_threshold_s: float = 30.0) -> CallReport:
-        self.placed.append(call_id or "")
-        return CallReport(call_id or "", self._outcome, None, True, True, 5.0)
-
-    @asynccontextmanager
-    async def connect(self) -> Any:
-        yield self
 
 
 @pytest.fixture
@@ -78,18 +59,18 @@ def advocate_working(world: AppContext, spec: str) -> str:
     return add_advocate(world, timezone="Asia/Kolkata", working_hours=[spec])
 
 
-def gate_with(world: AppContext, phone: Phone) -> CallGate:
+def gate_with(world: AppContext, phone: ScriptedPhone) -> CallGate:
     return replace(world.gate(), connect=phone.connect, verify_pbx_safe=lambda: None)
 
 
-def runner_with(world: AppContext, phone: Phone) -> CallbackRunner:
+def runner_with(world: AppContext, phone: ScriptedPhone) -> CallbackRunner:
     return CallbackRunner(callbacks=world.callbacks(), gate=gate_with(world, phone))
 
 
 def drop_a_call(world: AppContext, advocate_id: str) -> None:
     """The advocate calls a participant who agreed to call-backs; the call drops."""
     participant_id = add_participant(world, windows=ALWAYS, on_drop="callback")
-    gate = gate_with(world, Phone(Outcome.DROPPED))
+    gate = gate_with(world, ScriptedPhone(Outcome.DROPPED))
     prepared = gate.prepare(participant_id=participant_id, advocate_id=advocate_id,
                             actor="test")
     asyncio.run(gate.run(prepared, participant_id=participant_id, advocate_id=advocate_id,
@@ -146,7 +127,7 @@ def test_a_due_call_back_for_an_off_duty_advocate_is_not_rung_and_waits_for_thei
 ) -> None:
     spec, opens = hours_from(timedelta(hours=2))
     callback_id = due_now(world, advocate_working(world, spec))
-    phone = Phone()
+    phone = ScriptedPhone()
 
     assert asyncio.run(runner_with(world, phone).run(callback_id)) == "pending"
     assert phone.placed == []
@@ -159,7 +140,7 @@ def test_a_due_call_back_whose_advocate_stays_off_duty_past_its_bounds_expires_u
 ) -> None:
     spec, _opens = hours_from(PAST_BOUNDS)
     callback_id = due_now(world, advocate_working(world, spec))
-    phone = Phone()
+    phone = ScriptedPhone()
 
     assert asyncio.run(runner_with(world, phone).run(callback_id)) == "expired"
     assert phone.placed == []
@@ -169,7 +150,7 @@ def test_a_due_call_back_whose_advocate_stays_off_duty_past_its_bounds_expires_u
 def test_a_due_call_back_rings_an_advocate_inside_their_hours(world: AppContext) -> None:
     spec, _opens = hours_from(-timedelta(minutes=30), length=timedelta(hours=2))
     callback_id = due_now(world, advocate_working(world, spec))
-    phone = Phone()
+    phone = ScriptedPhone()
 
     assert asyncio.run(runner_with(world, phone).run(callback_id)) == "done"
     assert len(phone.placed) == 1
@@ -185,7 +166,7 @@ def test_an_inactive_advocates_due_call_back_is_refused_as_before_whatever_their
         row = session.get(AdvocateRow, advocate_id)
         assert row is not None
         row.active = False
-    phone = Phone()
+    phone = ScriptedPhone()
 
     assert asyncio.run(runner_with(world, phone).run(callback_id)) == "refused"
     assert phone.placed == []

@@ -10,16 +10,13 @@ import pytest
 from gateway.cli.main import main
 from gateway.errors import ExitCode
 from gateway.wiring import AppContext
-from tests.support.world import add_advocate, make_world, world_environment
+from tests.support.world import add_advocate, world_for_cli
 
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppContext:
     """A world on disk that `safedial` finds through its environment."""
-    ctx = make_world(tmp_path)
-    for name, value in world_environment(tmp_path).items():
-        monkeypatch.setenv(name, value)
-    return ctx
+    return world_for_cli(tmp_path, monkeypatch)
 
 
 def test_audit_verify_and_purge_refuse_a_broken_chain_with_the_same_code(

@@ -9,19 +9,17 @@ Asterisk in the integration tier).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from gateway.audit import service as audit
 from gateway.callbacks.planning import CallbackPlan
 from gateway.calls import records
-from gateway.calls.models import CallReport, DialRequest, Outcome
+from gateway.calls.models import CallReport, Outcome
 from gateway.calls.outcome import ORIGINATE_ANSWERED, CallSignals, classify
 from gateway.domain.preferences import OtherAnswerKind, OtherAnswerRule
 from gateway.errors import BadInput
@@ -29,6 +27,7 @@ from gateway.people import service as people
 from gateway.policyfile import PolicyFileError, parse_policy
 from gateway.wiring import AppContext
 from tests.support.canary import pass_selftest
+from tests.support.phones import ScriptedPhone
 from tests.support.world import add_advocate, add_participant, make_world, new_participant
 
 ALWAYS = ["mon-sun 00:00-24:00"]
@@ -109,19 +108,9 @@ def test_the_policy_reads_the_keys_and_the_briefing_rate() -> None:
 # -- after the call ------------------------------------------------------------------------
 
 
-class MarkingPhone:
-    """A call control whose every call is answered and marked 'someone else answered'."""
-
-    async def place_call(self, request: DialRequest,
-                         confirm: Callable[[], Awaitable[bool]] | None = None,
-                         call_id: str | None = None,
-                         drop_threshold_s: float = 30.0) -> CallReport:
-        return CallReport(call_id or "", Outcome.ANSWERED, None, True, True, 6.0,
-                          other_person_answered=True, advocate_wait_s=3.0)
-
-    @asynccontextmanager
-    async def connect(self) -> Any:
-        yield self
+#: Every call answered and marked "someone else answered" by the advocate.
+MARKED = CallReport("", Outcome.ANSWERED, None, True, True, 6.0, other_person_answered=True,
+                    advocate_wait_s=3.0)
 
 
 @pytest.fixture
@@ -133,7 +122,8 @@ def world(tmp_path: Path) -> Iterator[AppContext]:
 
 
 def _call(world: AppContext, participant_id: str, advocate_id: str) -> CallReport:
-    gate = replace(world.gate(), connect=MarkingPhone().connect, verify_pbx_safe=lambda: None)
+    gate = replace(world.gate(), connect=ScriptedPhone(report=MARKED).connect,
+                   verify_pbx_safe=lambda: None)
     prepared = gate.prepare(participant_id=participant_id, advocate_id=advocate_id,
                             actor="test")
     return asyncio.run(gate.run(prepared, participant_id=participant_id,

@@ -157,10 +157,11 @@ def test_turning_the_requirement_off_leaves_failure_locks_on(tmp_path: Path) -> 
 
 
 def test_call_backs_in_a_locked_mode_are_not_placed_and_are_audited(world: AppContext) -> None:
-    from tests.unit.test_callback_lifecycle import CountingPhone, pending, runner_with
+    from tests.support.phones import ScriptedPhone
+    from tests.unit.test_callback_lifecycle import pending, runner_with
 
     callback_id = pending(world, dropped_at=datetime.now(UTC))
-    phone = CountingPhone()
+    phone = ScriptedPhone(hold_s=0.3)
     assert asyncio.run(runner_with(world, phone).run(callback_id)) == "refused"
     assert phone.placed == []
 

@@ -1,0 +1,41 @@
+"""A fake call control for unit tests of everything around the PBX (gate, call-backs).
+
+It stands in only where no call is claimed to have worked on the wire: the real
+dialling is proven against Asterisk in the integration tier. It counts the calls
+it was asked to place and ends each with the report a test chose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+
+from gateway.calls.models import CallReport, DialRequest, Outcome
+
+
+class ScriptedPhone:
+    """Ends every call as ``report`` says (its call id filled in), after ``hold_s``."""
+
+    def __init__(self, outcome: Outcome = Outcome.ANSWERED, *, hold_s: float = 0.0,
+                 report: CallReport | None = None) -> None:
+        self.placed: list[str] = []
+        self._report = report or CallReport("", outcome, None, True, True, 60.0)
+        self._hold_s = hold_s
+        self._lock = threading.Lock()
+
+    async def place_call(self, request: DialRequest,
+                         confirm: Callable[[], Awaitable[bool]] | None = None,
+                         call_id: str | None = None,
+                         drop_threshold_s: float = 30.0) -> CallReport:
+        with self._lock:
+            self.placed.append(call_id or "")
+        if self._hold_s:
+            await asyncio.sleep(self._hold_s)
+        return replace(self._report, call_id=call_id or "")
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[ScriptedPhone]:
+        yield self
