@@ -126,7 +126,7 @@ PJSIP_LEAKS = [
         id="numeric_contact_user_on_the_trunk_endpoint",
     ),
     pytest.param(
-        "default_from_user = safedial", "default_from_user = 2025550100", "default_from_user",
+        "default_from_user = gw", "default_from_user = 2025550100", "default_from_user",
         id="numeric_default_from_user_in_global",
     ),
     pytest.param(
