@@ -31,6 +31,12 @@ ENV_PREFIX = "SAFEDIAL_"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*")
 _TOKEN = re.compile(r"[A-Za-z0-9_]{1,64}")
+_USER_AGENT = re.compile(r"[A-Za-z0-9._-](?:[A-Za-z0-9._ -]{0,62}[A-Za-z0-9._-])?")
+_CONTACT_USER = re.compile(r"[A-Za-z0-9._-]{1,32}")
+#: A run of digits long enough to be (part of) a phone number.
+_NUMBER_RUN = re.compile(r"[0-9]{7,}")
+#: Stricter for the Contact user: the config guard refuses one with 3 digits in a row.
+_CONTACT_DIGITS = re.compile(r"[0-9]{3,}")
 
 
 class SettingsError(ConfigurationError):
@@ -112,6 +118,11 @@ class Settings(BaseModel):
     #: Optional URL receiving a JSON alert when a self-test fails or a pass is stale.
     alert_webhook: str | None = Field(default=None, pattern=r"^https?://[^\s]+$",
                                       max_length=2000)
+    #: What every SIP message's User-Agent header says: neutral, so the product (and
+    #: with it the kind of service a participant is talking to) is not on the wire.
+    sip_user_agent: str = "PBX"
+    #: The user part of every Contact header Asterisk sends; never a number.
+    sip_contact_user: str = "gw"
     #: The Asterisk config templates rendered by ``safedial pbx render``.
     dialplans_dir: Path = _PROJECT / "dialplans"
     #: Voicemail scripts, briefings, notices and human recordings, per language.
@@ -169,6 +180,24 @@ class Settings(BaseModel):
     def _ami_secret_is_a_token(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,128}", value):
             raise ValueError("must be 16 to 128 letters, digits, '-' or '_'")
+        return value
+
+    @field_validator("sip_user_agent")
+    @classmethod
+    def _user_agent_is_plain_words(cls, value: str) -> str:
+        if not _USER_AGENT.fullmatch(value):
+            raise ValueError("must be 1 to 64 letters, digits, spaces, '.', '-' or '_'")
+        if _NUMBER_RUN.search(value):
+            raise ValueError("must not hold 7 or more digits in a row: it could be a number")
+        return value
+
+    @field_validator("sip_contact_user")
+    @classmethod
+    def _contact_user_is_a_token(cls, value: str) -> str:
+        if not _CONTACT_USER.fullmatch(value):
+            raise ValueError("must be 1 to 32 letters, digits, '.', '-' or '_'")
+        if _CONTACT_DIGITS.search(value):
+            raise ValueError("must not hold 3 or more digits in a row: it could pass for a number")
         return value
 
     @field_validator("asterisk_root", mode="before")

@@ -254,9 +254,14 @@ class Asterisk:
         return log.read_text(errors="replace") if log.exists() else ""
 
     def _log_tail(self, lines: int = 40) -> str:
+        """Asterisk's own words on a failed start, or where to read them: the shipped
+        logger keeps no file (every level can carry a number), so they are only seen
+        by starting it in the foreground, on a console that writes nothing to disk."""
         text = self.log_text()
         if not text:
-            return ""
+            foreground = " ".join(self._with_config("-c"))
+            return ("\n(Asterisk keeps no log file; to see why, run it in the foreground: "
+                    f"{foreground})")
         tail = "\n".join(text.splitlines()[-lines:])
         return f"\n--- Asterisk log ({self.layout.log_dir / 'messages'}) ---\n{tail}"
 

@@ -25,7 +25,6 @@ from gateway.domain.policy import AgencyPolicy
 from gateway.settings import Settings
 
 TEMPLATE_SUFFIX = ".j2"
-CONTACT_USER = "safedial"
 SECRET_FILE = "ami.secret"  # noqa: S105 - a file name, not a secret
 
 
@@ -155,7 +154,9 @@ def template_values(
         "rtp_start": settings.rtp_start,
         "rtp_end": settings.rtp_end,
         "masked_number": settings.masked.e164,
-        "contact_user": CONTACT_USER,
+        # Validated: plain words and tokens, no run of digits that could be a number.
+        "user_agent": settings.sip_user_agent,
+        "contact_user": settings.sip_contact_user,
         "confirm_timeout_s": settings.confirm_timeout_s,
         "canary_number": settings.canary_number,
         "asserted_identity": settings.trunk_asserted_identity == "masked",

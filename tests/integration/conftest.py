@@ -2,8 +2,9 @@
 
 Asterisk runs from a temp runtime folder on free loopback ports and is stopped
 by the pid it wrote. The far end listens on 127.0.0.2 (the lab trunk) and
-records every SIP message; tests judge privacy on those messages. When
-Asterisk fails to come up, the error carries its own log.
+records every SIP message; tests judge privacy on those messages. Asterisk
+keeps no log file (every level can carry a number): when it fails to come up,
+the error says how to run it in the foreground and see why.
 
 The Asterisk under test is the host's, or the one in ``SAFEDIAL_ASTERISK_ROOT``
 (run with chroot). ``SAFEDIAL_TEST_ASTERISK`` (e.g. ``22``) names the major

@@ -92,4 +92,19 @@ async def test_the_advocates_phone_shows_the_gateway_number(
 
     invite = next(m for m in received_by(phone, ADVOCATE) if m.method == "INVITE")
     assert GATEWAY in (invite.header("From") or "")
-    assert "safedial@" in (invite.header("Contact") or "")
+
+
+async def test_neither_phone_sees_the_product_name_only_the_neutral_identity(
+    pbx: Pbx, far_end: FarEndFactory
+) -> None:
+    phone = far_end(ADVOCATE_HANGS_UP)
+    await place(pbx, request(CallerIdMode.MASKED))
+    phone.stop()
+
+    for number in (ADVOCATE, PARTICIPANT):
+        messages = received_by(phone, number)
+        invite = next(m for m in messages if m.method == "INVITE")
+        assert "<sip:gw@" in (invite.header("Contact") or "")
+        assert invite.header("User-Agent") == "PBX"
+        for message in messages:
+            assert "safedial" not in message.text.lower(), message.start_line

@@ -126,7 +126,7 @@ PJSIP_LEAKS = [
         id="numeric_contact_user_on_the_trunk_endpoint",
     ),
     pytest.param(
-        "default_from_user = safedial", "default_from_user = 2025550100", "default_from_user",
+        "default_from_user = gw", "default_from_user = 2025550100", "default_from_user",
         id="numeric_default_from_user_in_global",
     ),
     pytest.param(
@@ -308,27 +308,23 @@ def test_a_number_writing_module_loaded_by_name_is_refused(rendered):
     assert "cdr_csv.so" in str(_refusal(texts))
 
 
+CONSOLE = "console => notice,warning,error"
+
 LOGGER_LEAKS = [
+    *(pytest.param(CONSOLE, f"{CONSOLE}\nmessages => {levels}", "messages",
+                   id=f"a_file_logs_{name}")
+      for name, levels in (("notice", "notice"), ("warning", "warning"), ("verbose", "verbose"),
+                           ("verbose_with_level", "verbose(3)"), ("debug", "debug"),
+                           ("dtmf", "dtmf"), ("security", "security"), ("everything", "*"),
+                           ("errors_only", "error"), ("notice_warning_error",
+                                                      "notice,warning,error"))),
     pytest.param(
-        "messages => notice,warning,error", "messages => notice,warning,error,verbose", "messages",
-        id="messages_logs_verbose",
+        CONSOLE, f"{CONSOLE}\nsyslog.local0 => error", "syslog.local0",
+        id="syslog_keeps_errors",
     ),
     pytest.param(
-        "messages => notice,warning,error", "messages => notice,warning,error,debug", "messages",
-        id="messages_logs_debug",
-    ),
-    pytest.param(
-        "messages => notice,warning,error", "messages => notice,verbose(3)", "messages",
-        id="messages_logs_verbose_with_level",
-    ),
-    pytest.param(
-        "messages => notice,warning,error", "messages => *", "messages",
-        id="messages_logs_everything",
-    ),
-    pytest.param(
-        "messages => notice,warning,error",
-        "messages => notice,warning,error\nfull => notice,verbose", "full",
-        id="a_second_file_logs_verbose",
+        CONSOLE, f"{CONSOLE}\n/var/log/elsewhere => error", "/var/log/elsewhere",
+        id="a_file_outside_the_runtime_folder",
     ),
     pytest.param(
         "queue_log = no\n", "", "queue_log",
@@ -342,19 +338,22 @@ LOGGER_LEAKS = [
 
 
 @pytest.mark.parametrize(("old", "new", "setting"), LOGGER_LEAKS)
-def test_a_logger_leak_is_refused_naming_the_channel(rendered, old, new, setting):
+def test_a_logger_that_writes_anything_to_disk_is_refused_naming_the_channel(
+    rendered, old, new, setting
+):
     refusal = _refusal(_with(rendered, "logger.conf", old, new))
     assert setting in str(refusal)
     assert "logger.conf" in str(refusal)
 
 
+def test_the_shipped_logger_writes_no_file(rendered):
+    channels = [line.split("=>")[0].strip() for line in rendered["logger.conf"].splitlines()
+                if "=>" in line and not line.lstrip().startswith(";")]
+    assert channels == ["console"]
+
+
 def test_verbose_on_the_console_is_allowed(rendered):
-    texts = _with(
-        rendered,
-        "logger.conf",
-        "messages => notice,warning,error",
-        "messages => notice,warning,error\nconsole => notice,verbose",
-    )
+    texts = _with(rendered, "logger.conf", CONSOLE, "console => notice,warning,error,verbose")
     assert findings_for(texts, _no_includes) == []
 
 
