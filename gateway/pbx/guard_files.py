@@ -70,9 +70,9 @@ def as_asterisk_reads(conf: ConfigFile) -> tuple[ConfigFile, list[Finding]]:
     """``conf`` with names and ``type`` values spelt the one way the checks compare.
 
     Fixed section names (``[General]``) become lower case; in pjsip.conf each
-    ``type`` value becomes lower case, and ``[global]``/``[system]`` without one
-    get their own (PJSIP reads them by name). A section typed twice over is a
-    finding: the per-option checks would judge only one of the types.
+    section keeps one ``type`` in lower case (see :func:`_pjsip_type`). A
+    section typed twice over is a finding: Asterisk reads one type, an operator
+    may have meant the other.
     """
     findings: list[Finding] = []
     sections: list[Section] = []
@@ -80,16 +80,29 @@ def as_asterisk_reads(conf: ConfigFile) -> tuple[ConfigFile, list[Finding]]:
         name = section.name.lower() if section.name.lower() in _FIXED_SECTIONS else section.name
         options = section.options
         if conf.name == "pjsip.conf":
-            kinds = sorted({value.strip().lower() for value in section.get_all("type")})
-            if len(kinds) > 1:
-                findings.append(Finding(conf.name, section.name, "type",
-                                        f"is set to {' and '.join(kinds)}; set one type"))
-            options = [(key, value.strip().lower() if key == "type" else value)
-                       for key, value in options]
-            if not kinds and section.name in _PJSIP_NAMED:
-                options = [*options, ("type", section.name)]
+            options, unclear = _pjsip_type(conf.name, section)
+            findings.extend(unclear)
         sections.append(replace(section, name=name, options=options))
     return replace(conf, sections=sections), findings
+
+
+def _pjsip_type(file: str, section: Section) -> tuple[list[tuple[str, str]], list[Finding]]:
+    """The section's options with its one ``type`` last, spelt in lower case.
+
+    Sorcery takes the first ``type`` it finds, so that one counts; a section
+    without one that PJSIP reads by name (``[global]``) gets it.
+    """
+    kinds = list(dict.fromkeys(value.strip().lower() for value in section.get_all("type")))
+    unclear = []
+    if len(kinds) > 1:
+        unclear.append(Finding(file, section.name, "type",
+                               f"is set to {' and '.join(kinds)}; set one type"))
+    options = [(key, value) for key, value in section.options if key != "type"]
+    if kinds:
+        options.append(("type", kinds[0]))
+    elif section.name in _PJSIP_NAMED:
+        options.append(("type", section.name))
+    return options, unclear
 
 
 def unknown_files(names: Iterable[str], parsed: Iterable[ConfigFile]) -> Iterator[Finding]:
