@@ -27,6 +27,7 @@ from gateway.domain.policy import AgencyPolicy
 from gateway.errors import PbxUnavailable
 from gateway.pbx import guard
 from gateway.pbx.asterisk_conf import parse
+from gateway.pbx.conf_folder import folder_loader
 from gateway.pbx.render import RuntimeLayout, render_texts, write_rendered
 from gateway.settings import Settings
 
@@ -97,8 +98,11 @@ def render(settings: Settings, policy: AgencyPolicy | None = None) -> RuntimeLay
 
 
 def expected_endpoints(layout: RuntimeLayout) -> tuple[str, ...]:
-    conf = parse("pjsip.conf", (layout.etc / "pjsip.conf").read_text())
-    names = {s.name for s in conf.concrete() if (s.get("type") or "").strip() == "endpoint"}
+    # Read with its includes, as Asterisk (and the guard) read it.
+    text = (layout.etc / "pjsip.conf").read_text()
+    conf = parse("pjsip.conf", text, folder_loader(layout.etc))
+    names = {s.name for s in conf.concrete()
+             if (s.get("type") or "").strip().lower() == "endpoint"}
     return tuple(sorted(names))
 
 
