@@ -60,7 +60,8 @@ def verify_pbx_safe_for(settings: Settings) -> None:
     Judged by the strictest defaults of every known release: a config that
     passes here passes for whichever release is running.
     """
-    guard.check_directory(layout_for(settings).etc)
+    layout = layout_for(settings)
+    guard.check_directory(layout.etc, seen_as=layout.inside(layout.etc))
 
 
 @dataclass

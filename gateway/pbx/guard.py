@@ -360,12 +360,15 @@ def findings_for(
     texts: dict[str, str],
     load_include: IncludeLoader,
     version: int | None = None,
+    etc_dir: str | None = None,
 ) -> list[Finding]:
     """Every finding for the files of a config folder (file name to text).
 
     Every file the guard reads is parsed with its includes and judged as
     Asterisk reads it; a file it neither reads nor sees included is refused.
-    ``version`` is the Asterisk major release that will read them (None: any).
+    ``version`` is the Asterisk major release that will read them (None: any);
+    ``etc_dir`` is the folder as Asterisk sees it, which asterisk.conf must
+    name (None: a folder checked on its own, e.g. before it is copied in place).
     """
     pinned = False
     if "extensions.conf" in texts:
@@ -394,6 +397,8 @@ def findings_for(
         for table in (checks, guard_files.CHECKS):
             if conf.name in table:
                 findings.extend(table[conf.name](read))
+        if conf.name == "asterisk.conf" and etc_dir is not None:
+            findings.extend(guard_files.check_config_folder(read, etc_dir))
     return findings
 
 
@@ -401,13 +406,19 @@ def check_texts(
     texts: dict[str, str],
     load_include: IncludeLoader,
     version: int | None = None,
+    etc_dir: str | None = None,
 ) -> None:
     """Raise :class:`UnsafeConfig` unless every file of the folder is safe."""
-    findings = findings_for(texts, load_include, version)
+    findings = findings_for(texts, load_include, version, etc_dir)
     if findings:
         raise UnsafeConfig(findings)
 
 
-def check_directory(etc: Path, version: int | None = None) -> None:
-    """Check the config folder ``etc`` as Asterisk ``version`` (None: any) would read it."""
-    check_texts(folder_files(etc), folder_loader(etc), version)
+def check_directory(etc: Path, version: int | None = None, seen_as: Path | None = None) -> None:
+    """Check the config folder ``etc`` as Asterisk ``version`` (None: any) would read it.
+
+    ``seen_as``: the folder's path as the Asterisk that runs it sees it (inside its
+    root); given, asterisk.conf must point Asterisk there.
+    """
+    etc_dir = str(seen_as) if seen_as is not None else None
+    check_texts(folder_files(etc), folder_loader(etc), version, etc_dir)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
+from pathlib import PurePosixPath
 
 from gateway.pbx.asterisk_conf import ConfigFile, Section
 from gateway.pbx.findings import Finding
@@ -36,7 +37,11 @@ READ_FILES = RENDERED_FILES | JUDGED_FILES
 _TRUE = {"yes", "true", "y", "t", "1", "on"}
 
 #: Sections Asterisk finds by name in any case; the checks compare them in lower case.
-_FIXED_SECTIONS = {"general", "modules", "logfiles", "featuremap", "applicationmap", "settings"}
+_FIXED_SECTIONS = {
+    "general", "modules", "logfiles", "featuremap", "applicationmap", "settings", "directories",
+}  # fmt: skip
+#: Where Asterisk reads its config when asterisk.conf names no ``astetcdir``.
+_DEFAULT_ETC = "/etc/asterisk"
 
 #: Sections PJSIP reads by name alone (sorcery ``explicit_name``), with no ``type``.
 _PJSIP_NAMED = ("global", "system")
@@ -190,6 +195,17 @@ def _feature_app(value: str) -> str:
     parts = value.split(",", 2)
     app = parts[2] if len(parts) > 2 else ""
     return re.split(r"[(,]", app, maxsplit=1)[0].strip().lower()
+
+
+def check_config_folder(conf: ConfigFile, etc_dir: str) -> Iterator[Finding]:
+    """asterisk.conf must send Asterisk to this folder (``etc_dir``, as Asterisk sees
+    it) for the rest of its config: elsewhere it reads files the guard never saw."""
+    sections = _sections(conf, "directories")
+    value = (sections[0].get("astetcdir") if sections else None) or _DEFAULT_ETC
+    if PurePosixPath(value.strip()) != PurePosixPath(etc_dir):
+        yield Finding(conf.name, "directories", "astetcdir",
+                      f"must be this config folder ({etc_dir}): Asterisk would read its "
+                      f"config from {value.strip()}, which the guard did not check")
 
 
 #: Checks per file name, run after the per-option checks of ``guard``.

@@ -93,7 +93,7 @@ def render(settings: Settings, policy: AgencyPolicy | None = None) -> RuntimeLay
     except PbxError:
         version = None
     write_rendered(layout, render_texts(settings, layout, policy, version))
-    guard.check_directory(layout.etc, version)
+    guard.check_directory(layout.etc, version, seen_as=layout.inside(layout.etc))
     return layout
 
 
@@ -173,7 +173,8 @@ class Asterisk:
         ``check_config=False`` is only for lab far ends, which are not gateways.
         """
         if check_config:
-            guard.check_directory(self.layout.etc, self.version().major)
+            guard.check_directory(self.layout.etc, self.version().major,
+                                  seen_as=self.layout.inside(self.layout.etc))
         if self.pid() is not None:
             raise PbxError(f"Asterisk is already running from {self.layout.root}")
         self.layout.pid_file.unlink(missing_ok=True)

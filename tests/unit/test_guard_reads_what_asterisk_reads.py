@@ -250,3 +250,21 @@ def test_a_file_pulled_in_by_an_include_is_judged_as_part_of_its_parent(etc):
 def test_texts_without_a_folder_are_judged_the_same_way(etc):
     texts = {path.name: path.read_text() for path in etc.iterdir()}
     assert findings_for(texts | {"sip.conf": ""}, lambda _t: None)[0].file == "sip.conf"
+
+
+# --- the folder Asterisk reads its config from ------------------------------
+
+
+def test_asterisk_conf_must_point_asterisk_at_the_checked_folder(etc):
+    check_directory(etc, seen_as=etc)
+    conf = (etc / "asterisk.conf").read_text()
+    (etc / "asterisk.conf").write_text(conf.replace(f"astetcdir => {etc}", "astetcdir => /etc"))
+    with pytest.raises(UnsafeConfig, match=r"asterisk\.conf \[directories\] astetcdir"):
+        check_directory(etc, seen_as=etc)
+
+
+def test_asterisk_conf_without_astetcdir_is_refused_it_means_etc_asterisk(etc):
+    conf = (etc / "asterisk.conf").read_text()
+    (etc / "asterisk.conf").write_text(conf.replace(f"astetcdir => {etc}\n", ""))
+    with pytest.raises(UnsafeConfig, match="/etc/asterisk"):
+        check_directory(etc, seen_as=etc)
