@@ -64,7 +64,8 @@ def verify_pbx_safe_for(settings: Settings,
     (the pre-call check has it) also refuses any advocate's or participant's
     number written into the dialplan.
     """
-    guard.check_directory(layout_for(settings).etc,
+    layout = layout_for(settings)
+    guard.check_directory(layout.etc, seen_as=layout.inside(layout.etc),
                           known=known_numbers(settings, personal_role=personal_role))
 
 

@@ -124,9 +124,12 @@ def _status(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     settings = get_settings()
-    etc = args.etc or layout_for(settings).etc
+    layout = layout_for(settings)
+    etc = args.etc or layout.etc
     if not etc.is_dir():
         raise BadInput(f"no config folder at {etc} (run: safedial pbx render)")
-    guard.check_directory(etc, known=known_numbers(settings))
+    # A folder named with --etc may be checked before it is moved into place.
+    guard.check_directory(etc, seen_as=None if args.etc else layout.inside(layout.etc),
+                          known=known_numbers(settings))
     print(f"config is safe: {etc}")
     return ExitCode.OK

@@ -2,21 +2,39 @@
 
 It understands sections (``[name]``), templates (``[name](!)``),
 inheritance from any earlier section (``[name](base,...)``), appending
-(``[name](+)``), repeated section names (PJSIP keeps an endpoint and an aor
-under one name), ``key = value`` and ``key => value`` (names compared in lower
-case, as Asterisk does), ``;`` and ``;-- --;`` comments with ``\\;`` escapes,
-and ``#include`` through a loader the caller passes. ``#exec`` cannot be
+(``[name](+)``, also with a filter: ``[name](+type=endpoint)``), repeated
+section names (PJSIP keeps an endpoint and an aor under one name), ``key =
+value`` and ``key => value``, ``;`` and ``;-- --;`` comments with ``\\;``
+escapes, and ``#include``/``#tryinclude`` through a loader the caller passes
+(which expands globs the way Asterisk's ``glob()`` does). ``#exec`` cannot be
 checked, so it is reported.
+
+Names are compared as main/config.c compares them: option names, section names
+(for ``(+)`` and inheritance) and directives without regard to case, the first
+section of a name winning. An include loop is refused instead of followed.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 _SECTION = re.compile(r"^\[(?P<name>[^\]]+)\](?:\((?P<opts>[^)]*)\))?\s*$")
-_INCLUDE = re.compile(r'^#\s*(?P<kind>include|tryinclude|exec)\s+"?(?P<target>[^"]+?)"?\s*$')
+_INCLUDE = re.compile(
+    r"^#(?P<kind>include|tryinclude|exec)\s+(?P<target>.+?)\s*$", re.IGNORECASE
+)
+_QUOTES = {'"': '"', "<": ">"}
+#: Include levels main/config.c follows (MAX_INCLUDE_LEVEL is 10); deeper is refused.
+_MAX_DEPTH = 8
+#: Files one config may pull in before the reader gives up (a glob fan-out bound).
+_MAX_INCLUDED = 256
+
+#: What a loader returns for an include target: the file's text, or the files a
+#: glob matched as (name, text) in the order Asterisk reads them; None or an
+#: empty list when nothing exists there.
+Included = str | Sequence[tuple[str, str]] | None
+IncludeLoader = Callable[[str], Included]
 
 
 class ConfigSyntaxError(ValueError):
@@ -52,8 +70,18 @@ class ConfigFile:
     sections: list[Section]
     directives: list[str] = field(default_factory=list)
 
+    #: Files pulled in by ``#include``/``#tryinclude``, as the loader named them.
+    included: list[str] = field(default_factory=list)
+
     def named(self, name: str) -> list[Section]:
         return [section for section in self.sections if section.name == name]
+
+    def first(self, name: str, match: str = "") -> Section | None:
+        """The first section Asterisk finds by ``name`` (any case) and filter ``match``."""
+        for section in self.sections:
+            if section.name.lower() == name.lower() and _matches(section, match):
+                return section
+        return None
 
     def concrete(self) -> list[Section]:
         return [section for section in self.sections if not section.is_template]
@@ -100,24 +128,22 @@ def _strip_comments(text: str) -> list[str]:
 def parse(
     name: str,
     text: str,
-    load_include: Callable[[str], str | None] | None = None,
+    load_include: IncludeLoader | None = None,
 ) -> ConfigFile:
     """Parse ``text`` (the content of file ``name``) into sections."""
     config = ConfigFile(name=name, sections=[])
-    templates: dict[str, Section] = {}
-    _parse_into(config, templates, name, text, load_include, depth=0)
+    _parse_into(config, (name,), text, load_include)
     return config
 
 
 def _parse_into(
     config: ConfigFile,
-    templates: dict[str, Section],
-    name: str,
+    stack: tuple[str, ...],
     text: str,
-    load_include: Callable[[str], str | None] | None,
-    depth: int,
+    load_include: IncludeLoader | None,
 ) -> None:
-    if depth > 8:
+    name = stack[-1]
+    if len(stack) > _MAX_DEPTH + 1:
         raise ConfigSyntaxError(f"{name}: #include nested too deeply")
     current: Section | None = config.sections[-1] if config.sections else None
     for number, line in enumerate(_strip_comments(text), start=1):
@@ -125,21 +151,28 @@ def _parse_into(
             continue
         directive = _INCLUDE.match(line)
         if directive:
-            kind, target = directive["kind"], directive["target"]
+            kind, target = directive["kind"].lower(), _unquote(directive["target"])
             config.directives.append(f"{kind} {target}")
             if kind == "exec":
                 continue
-            included = load_include(target) if load_include else None
-            if included is None:
-                if kind == "include":
-                    raise ConfigSyntaxError(f"{name} line {number}: cannot read #include {target}")
-                continue
-            _parse_into(config, templates, target, included, load_include, depth + 1)
+            files = _files(target, load_include(target) if load_include else None)
+            if not files and kind == "include":
+                raise ConfigSyntaxError(f"{name} line {number}: cannot read #include {target}")
+            for included, included_text in files:
+                if included in stack:
+                    raise ConfigSyntaxError(
+                        f"{name} line {number}: #include {target} loops back to {included} "
+                        "(nested too deeply)"
+                    )
+                config.included.append(included)
+                if len(config.included) > _MAX_INCLUDED:
+                    raise ConfigSyntaxError(f"{name}: more than {_MAX_INCLUDED} included files")
+                _parse_into(config, (*stack, included), included_text, load_include)
             current = config.sections[-1] if config.sections else None
             continue
         header = _SECTION.match(line)
         if header:
-            current = _open_section(config, header["name"].strip(), header["opts"], templates)
+            current = _open_section(config, header["name"].strip(), header["opts"], name, number)
             continue
         if current is None:
             raise ConfigSyntaxError(f"{name} line {number}: setting outside any [section]")
@@ -152,34 +185,83 @@ def _parse_into(
         current.lines.append((number, line))
 
 
+def _unquote(target: str) -> str:
+    """The include target without its quotes, ``"x"`` or ``<x>``, as config.c strips them."""
+    close = _QUOTES.get(target[:1])
+    if close and len(target) > 1 and target.endswith(close):
+        return target[1:-1]
+    return target
+
+
+def _files(target: str, loaded: Included) -> list[tuple[str, str]]:
+    if loaded is None:
+        return []
+    if isinstance(loaded, str):
+        return [(target, loaded)]
+    return list(loaded)
+
+
 def _open_section(
-    config: ConfigFile, name: str, opts: str | None, templates: dict[str, Section]
+    config: ConfigFile, name: str, opts: str | None, file: str, number: int
 ) -> Section:
-    """A new section, or the existing one when the header says ``(+)``."""
-    words = [opt.strip() for opt in (opts or "").split(",") if opt.strip()]
-    if "+" in words:
-        existing = config.named(name)
-        if existing:
-            return existing[0]  # Asterisk appends to the first section of that name
-    section = _new_section(name, opts, templates)
-    config.sections.append(section)
-    return section
+    """The section a header opens: a new one, or with ``(+)`` an existing one.
 
-
-def _new_section(name: str, opts: str | None, templates: dict[str, Section]) -> Section:
+    The words in parentheses apply in order, as in config.c: ``!`` marks a
+    template, ``+`` (with an optional ``name=regex&...`` filter) switches to the
+    first existing section of that name, any other word copies the options of
+    the first earlier section of that name into the section.
+    """
     section = Section(name=name)
-    for opt in (part.strip() for part in (opts or "").split(",")):
-        if not opt:
+    appended = False
+    for word in (part.strip() for part in (opts or "").split(",")):
+        if not word:
             continue
-        if opt == "!":
+        if word == "!":
             section.is_template = True
-        elif opt == "+":
-            continue
+        elif word.startswith("+"):
+            existing = config.first(name, word[1:])
+            if existing is None:
+                raise ConfigSyntaxError(
+                    f"{file} line {number}: [{name}]({word}) adds to a section that does not exist"
+                )
+            existing.options.extend(section.options)
+            existing.is_template |= section.is_template
+            section, appended = existing, True
         else:
-            section.templates += (opt,)
-            parent = templates.get(opt)
-            if parent is not None:
-                section.options.extend(parent.options)
-    # Asterisk inherits from any earlier section, template or not.
-    templates[name] = section
+            parent = config.first(word, "TEMPLATES=include")
+            if parent is None:
+                raise ConfigSyntaxError(
+                    f"{file} line {number}: [{name}] inherits from [{word}], which does not exist"
+                )
+            section.templates += (word,)
+            section.options.extend(parent.options)
+    if not appended:
+        config.sections.append(section)
     return section
+
+
+def _matches(section: Section, match: str) -> bool:
+    """config.c's ``does_category_match``: every ``name=regex`` (``&``-separated) holds.
+
+    With no filter a template does not match; ``TEMPLATES=include`` lets one.
+    """
+    if not match:
+        return not section.is_template
+    templates_ok = False
+    for expression in match.split("&"):
+        key, sep, wanted = (part.strip() for part in expression.partition("="))
+        if not sep:
+            return False
+        if key == "TEMPLATES":
+            templates_ok = wanted.lower() in ("include", "restrict")
+            continue
+        try:
+            found = any(
+                re.search(key, option) and re.search(wanted, value)
+                for option, value in section.options
+            )
+        except re.error:
+            return False
+        if not found:
+            return False
+    return templates_ok or not section.is_template

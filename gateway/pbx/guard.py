@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from gateway.errors import Refused
-from gateway.pbx.asterisk_conf import ConfigFile, ConfigSyntaxError, Section, parse
+from gateway.pbx import guard_files
+from gateway.pbx.asterisk_conf import (
+    ConfigFile,
+    ConfigSyntaxError,
+    IncludeLoader,
+    Section,
+    parse,
+)
+from gateway.pbx.conf_folder import folder_files, folder_loader
 from gateway.pbx.dialvars import CALL_CONTEXT
+from gateway.pbx.findings import Finding
 from gateway.pbx.guard_dialplan import (
     KnownNumbers,
     check_agency_number,
@@ -112,20 +120,6 @@ _FORBIDDEN_ENDPOINT_OPTIONS = {
 }
 #: Endpoint options that reach a call's SDP or From: never a phone number.
 _NO_NUMBER_OPTIONS = ("sdp_owner", "sdp_session", "from_domain")
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One way the config could leak a number."""
-
-    file: str
-    section: str
-    setting: str
-    why: str
-
-    def __str__(self) -> str:
-        where = f"{self.file} [{self.section}]" if self.section else self.file
-        return f"{where} {self.setting}: {self.why}"
 
 
 class UnsafeConfig(Refused):
@@ -400,13 +394,18 @@ def asserted_identity_pinned(extensions: ConfigFile) -> bool:
 
 def findings_for(
     texts: dict[str, str],
-    load_include: Callable[[str], str | None],
+    load_include: IncludeLoader,
     version: int | None = None,
+    etc_dir: str | None = None,
     known: KnownNumbers | None = None,
 ) -> list[Finding]:
-    """Every finding for a set of config texts (file name to text).
+    """Every finding for the files of a config folder (file name to text).
 
+    Every file the guard reads is parsed with its includes and judged as
+    Asterisk reads it; a file it neither reads nor sees included is refused.
     ``version`` is the Asterisk major release that will read them (None: any);
+    ``etc_dir`` is the folder as Asterisk sees it, which asterisk.conf must
+    name (None: a folder checked on its own, e.g. before it is copied in place);
     ``known`` the numbers dial paths are judged by (None: no literal number passes).
     """
     pinned = False
@@ -421,44 +420,47 @@ def findings_for(
         "pjsip.conf": partial(check_pjsip, version=version, asserted_identity_pinned=pinned),
         "extensions.conf": partial(check_extensions, known=known),
     }
-    findings: list[Finding] = []
-    for name in GUARDED_FILES:
-        text = texts.get(name)
-        if text is None:
-            findings.append(Finding(name, "", "file", "is missing"))
-            continue
+    findings = [Finding(name, "", "file", "is missing") for name in GUARDED_FILES
+                if name not in texts]
+    parsed: list[ConfigFile] = []
+    for name in sorted(set(texts) & guard_files.READ_FILES):
         try:
-            conf = parse(name, text, load_include)
+            parsed.append(parse(name, texts[name], load_include))
         except ConfigSyntaxError as exc:
             findings.append(Finding(name, "", "syntax", str(exc)))
-            continue
-        for directive in conf.directives:
-            if directive.startswith("exec"):
-                findings.append(Finding(name, "", "#exec", "cannot be checked; remove it"))
-        findings.extend(checks[name](conf))
+    findings.extend(guard_files.unknown_files(texts, parsed))
+    for conf in parsed:
+        findings.extend(guard_files.check_directives(conf))
+        read, unclear = guard_files.as_asterisk_reads(conf)
+        findings.extend(unclear)
+        for table in (checks, guard_files.CHECKS):
+            if conf.name in table:
+                findings.extend(table[conf.name](read))
+        if conf.name == "asterisk.conf" and etc_dir is not None:
+            findings.extend(guard_files.check_config_folder(read, etc_dir))
     return findings
 
 
 def check_texts(
     texts: dict[str, str],
-    load_include: Callable[[str], str | None],
+    load_include: IncludeLoader,
     version: int | None = None,
+    etc_dir: str | None = None,
     known: KnownNumbers | None = None,
 ) -> None:
-    """Raise :class:`UnsafeConfig` unless every guarded file is safe."""
-    findings = findings_for(texts, load_include, version, known)
+    """Raise :class:`UnsafeConfig` unless every file of the folder is safe."""
+    findings = findings_for(texts, load_include, version, etc_dir, known)
     if findings:
         raise UnsafeConfig(findings)
 
 
-def check_directory(etc: Path, version: int | None = None,
+def check_directory(etc: Path, version: int | None = None, seen_as: Path | None = None,
                     known: KnownNumbers | None = None) -> None:
-    """Check the config files in ``etc`` as Asterisk ``version`` (None: any) would read them,
-    judging dial paths by the ``known`` numbers."""
+    """Check the config folder ``etc`` as Asterisk ``version`` (None: any) would read it,
+    judging dial paths by the ``known`` numbers.
 
-    def load(target: str) -> str | None:
-        path = Path(target) if Path(target).is_absolute() else etc / target
-        return path.read_text() if path.is_file() else None
-
-    texts = {name: (etc / name).read_text() for name in GUARDED_FILES if (etc / name).is_file()}
-    check_texts(texts, load, version, known)
+    ``seen_as``: the folder's path as the Asterisk that runs it sees it (inside its
+    root); given, asterisk.conf must point Asterisk there.
+    """
+    etc_dir = str(seen_as) if seen_as is not None else None
+    check_texts(folder_files(etc), folder_loader(etc), version, etc_dir, known)

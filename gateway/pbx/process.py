@@ -28,6 +28,7 @@ from gateway.domain.policy import AgencyPolicy
 from gateway.errors import PbxUnavailable
 from gateway.pbx import guard
 from gateway.pbx.asterisk_conf import parse
+from gateway.pbx.conf_folder import folder_loader
 from gateway.pbx.guard_dialplan import KnownNumbers
 from gateway.pbx.render import RuntimeLayout, render_texts, write_rendered
 from gateway.settings import Settings
@@ -104,13 +105,17 @@ def render(settings: Settings, policy: AgencyPolicy | None = None) -> RuntimeLay
     except PbxError:
         version = None
     write_rendered(layout, render_texts(settings, layout, policy, version))
-    guard.check_directory(layout.etc, version, known_numbers(settings, policy))
+    guard.check_directory(layout.etc, version, seen_as=layout.inside(layout.etc),
+                          known=known_numbers(settings, policy))
     return layout
 
 
 def expected_endpoints(layout: RuntimeLayout) -> tuple[str, ...]:
-    conf = parse("pjsip.conf", (layout.etc / "pjsip.conf").read_text())
-    names = {s.name for s in conf.concrete() if (s.get("type") or "").strip() == "endpoint"}
+    # Read with its includes, as Asterisk (and the guard) read it.
+    text = (layout.etc / "pjsip.conf").read_text()
+    conf = parse("pjsip.conf", text, folder_loader(layout.etc))
+    names = {s.name for s in conf.concrete()
+             if (s.get("type") or "").strip().lower() == "endpoint"}
     return tuple(sorted(names))
 
 
@@ -181,7 +186,8 @@ class Asterisk:
         ``check_config=False`` is only for lab far ends, which are not gateways.
         """
         if check_config:
-            guard.check_directory(self.layout.etc, self.version().major)
+            guard.check_directory(self.layout.etc, self.version().major,
+                                  seen_as=self.layout.inside(self.layout.etc))
         if self.pid() is not None:
             raise PbxError(f"Asterisk is already running from {self.layout.root}")
         self.layout.pid_file.unlink(missing_ok=True)

@@ -186,3 +186,53 @@ def test_a_plus_section_adds_its_options_to_the_existing_section():
     assert [section.get("send_pai") for section in parse("pjsip.conf", text).named("trunk")] == [
         "yes"
     ]
+
+
+def test_a_glob_include_reads_every_file_the_loader_lists_in_its_order():
+    def load(target):
+        assert target == "pjsip.d/*.conf"
+        return [("pjsip.d/a.conf", "[a]\nx = 1\n"), ("pjsip.d/b.conf", "[b]\ny = 2\n")]
+
+    conf = parse("pjsip.conf", '#tryinclude "pjsip.d/*.conf"\n', load)
+    assert [section.name for section in conf.sections] == ["a", "b"]
+    assert conf.included == ["pjsip.d/a.conf", "pjsip.d/b.conf"]
+
+
+def test_a_glob_include_that_matches_nothing_is_a_syntax_error_only_for_include():
+    assert parse("main.conf", "#tryinclude <d/*.conf>\n", lambda _: []).sections == []
+    with pytest.raises(ConfigSyntaxError, match="cannot read #include d/"):
+        parse("main.conf", "#include <d/*.conf>\n", lambda _: [])
+
+
+def test_directives_are_read_in_any_case():
+    conf = parse("main.conf", "#INCLUDE extra.conf\n", {"extra.conf": "[t]\nc = 3\n"}.get)
+    assert [section.name for section in conf.sections] == ["t"]
+
+
+def test_a_glob_that_includes_its_own_file_is_refused_not_followed():
+    def load(_target):
+        return [("a.conf", "[a]\n"), ("main.conf", "#include *.conf\n")]
+
+    with pytest.raises(ConfigSyntaxError, match=r"loops back to main\.conf"):
+        parse("main.conf", "#include *.conf\n", load)
+
+
+def test_a_plus_section_adds_to_the_first_section_of_that_name_in_any_case():
+    text = "[Trunk]\ntype = aor\n[trunk]\ntype = endpoint\n[TRUNK](+)\nx = 1\n"
+    assert [section.get("x") for section in parse("pjsip.conf", text).sections] == ["1", None]
+
+
+def test_a_plus_section_with_a_filter_adds_to_the_section_it_matches():
+    text = "[trunk]\ntype = aor\n[trunk]\ntype = endpoint\n[trunk](+type=endpoint)\nx = 1\n"
+    assert [section.get("x") for section in parse("pjsip.conf", text).sections] == [None, "1"]
+
+
+def test_a_plus_section_for_a_missing_section_is_a_syntax_error():
+    with pytest.raises(ConfigSyntaxError, match="does not exist"):
+        parse("pjsip.conf", "[trunk](+)\nx = 1\n")
+
+
+def test_inheritance_copies_the_first_section_of_that_name_in_any_case():
+    text = "[base]\nx = 1\n[base]\nx = 2\n[real](BASE)\n"
+    (real,) = parse("test.conf", text).named("real")
+    assert real.get("x") == "1"
