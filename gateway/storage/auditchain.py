@@ -4,7 +4,9 @@ Why: the audit log answers "who changed what about which participant, and when"
 without itself becoming a list of phone numbers or code words. So a record holds a
 pseudonymous participant id and the *names* of the changed fields, never a value
 (``next_record`` refuses a "field name" that looks like a value; a small count such
-as ``records=2`` is allowed, being too short to be a phone number). Because the log
+as ``records=2`` is allowed, being too short to be a phone number, and so is the
+subject of an admin action as a generated id, ``advocate=a_<12 hex>`` or
+``token=tok_<12 hex>``). Because the log
 matters most when something went wrong, it must show if it was edited afterwards:
 each record's hash covers its content and the previous record's hash, so editing,
 deleting, inserting or reordering stored records breaks the chain at that point and
@@ -50,7 +52,13 @@ CHECKPOINT: Final = "checkpoint"
 PURGED: Final = "purged"
 RETENTION_ACTOR: Final = "system:retention"
 # A field name, or a name with a small count ("records=2"): too short to be a number.
-_FIELD_NAME: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,63}(?:=[0-9]{1,6})?")
+# Or the entry's subject, as a pseudonymous id the gateway generated ("advocate=a_1f...",
+# "token=tok_9c..."): ids name whom an admin action was about and are no secret; only
+# these two names take one, and only in the exact id form.
+_FIELD_NAME: Final = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_.]{0,63}(?:=[0-9]{1,6})?"
+    r"|advocate=a_[0-9a-f]{12}|token=tok_[0-9a-f]{12}"
+)
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
 
 
@@ -138,7 +146,8 @@ def next_record(
         raise TypeError("fields is a sequence of field names, not one string")
     names = tuple(fields)
     if not all(isinstance(name, str) and _FIELD_NAME.fullmatch(name) for name in names):
-        raise ValueError("fields must be field names (or name=count), never values")
+        raise ValueError("fields must be field names (or name=count, or a subject id), "
+                         "never values")
     if not actor or not action:
         raise ValueError("an audit entry needs an actor and an action")
     _utc(at, "at")

@@ -115,6 +115,21 @@ def test_fields_accept_names_and_small_counts(name: str) -> None:
     assert record.fields == (name,)
 
 
+@pytest.mark.parametrize("subject", ["advocate=a_1f2e3d4c5b6a", "token=tok_0a1b2c3d4e5f"])
+def test_fields_may_name_the_subject_by_its_generated_id(subject: str) -> None:
+    record = next_record(None, at=_day(0), actor="a", participant=None, action="x",
+                         fields=(subject,))
+    assert record.fields == (subject,)
+
+
+@pytest.mark.parametrize("value", [f"advocate={PARTICIPANT}", "advocate=a_Sam",
+                                   "advocate=a_1f2e3d4c5b6a7", "token=a_1f2e3d4c5b6a",
+                                   "participant=p_1f2e3d4c5b6a", "token=sd_secret"])
+def test_only_advocate_and_token_ids_may_follow_a_name_and_only_in_id_form(value: str) -> None:
+    with pytest.raises(ValueError, match="never values"):
+        next_record(None, at=_day(0), actor="a", participant=None, action="x", fields=(value,))
+
+
 def test_fields_must_be_a_sequence_of_names_not_one_string() -> None:
     with pytest.raises(TypeError):
         next_record(None, at=_day(0), actor="a", participant="p", action="x", fields="phone")
