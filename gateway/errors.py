@@ -13,6 +13,9 @@ Exception tree (class, error id, exit code, HTTP status)::
     │   ├── NotFound              not-found            2  404  no such record or call
     │   └── PromptError*          prompt-error         2  422  a prompt or script is refused
     ├── Unauthorized              unauthorized         2  401  no or unknown API token
+    │   ├── TokenExpired*         token-expired        2  401  older than [access] token_days
+    │   ├── TokenRevoked*         token-revoked        2  401  an admin revoked the token
+    │   └── AccountDeactivated*   account-deactivated  2  401  the account was deactivated
     ├── Forbidden                 forbidden            2  403  signed in, but not allowed
     ├── ConfigurationError        configuration-error  2  503  an operator must fix a setting
     │   ├── SettingsError*        settings-invalid     2  503  a SAFEDIAL_ setting is malformed

@@ -146,6 +146,10 @@ class _Voicemail(_Strict):
     callback_hours: str = Field(default="weekdays between 9 and 5", min_length=3, max_length=120)
 
 
+class _Access(_Strict):
+    token_days: int = Field(default=90, ge=1, le=3650)
+
+
 class _Briefing(_Strict):
     words_per_minute: int = Field(default=190, ge=120, le=320)
 
@@ -167,6 +171,7 @@ class _PolicyFile(_Strict):
     voicemail: _Voicemail = _Voicemail()
     selftest: _Selftest = _Selftest()
     briefing: _Briefing = _Briefing()
+    access: _Access = _Access()
 
 
 def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
@@ -240,6 +245,7 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
         ),
         other_person_keys=parsed.calls.other_person_keys,
         briefing_words_per_minute=parsed.briefing.words_per_minute,
+        token_days=parsed.access.token_days,
     )
 
 

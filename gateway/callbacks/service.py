@@ -222,6 +222,29 @@ class Callbacks:
             event.listen(session, "after_commit", unschedule, once=True)
         return len(ids)
 
+    def void_for_advocate(self, session: Session, *, advocate_id: str, actor: str,
+                          reason: str, now: datetime) -> int:
+        """The advocate was deactivated: their pending call-backs are cancelled with
+        ``reason`` as the outcome, which admins see in ``callbacks list --all``.
+
+        Runs in the caller's unit of work; the jobs go once it commits (as in
+        ``void_for_participant``).
+        """
+        rows = list(session.execute(select(CallbackRow.id, CallbackRow.participant_id).where(
+            CallbackRow.advocate_id == advocate_id,
+            CallbackRow.status == CallbackStatus.PENDING.value)))
+        ids = [callback_id for callback_id, participant_id in rows
+               if self._end(session, callback_id, participant_id, CallbackStatus.CANCELLED,
+                            outcome=reason, actor=actor, now=now,
+                            expect=CallbackStatus.PENDING)]
+        if ids:
+            def unschedule(_session: Session) -> None:
+                for callback_id in ids:
+                    self.jobs.unschedule(callback_id)
+
+            event.listen(session, "after_commit", unschedule, once=True)
+        return len(ids)
+
     # -- running one ---------------------------------------------------------------------
     def claim(self, callback_id: str, *, now: datetime) -> ClaimedCallback | None:
         """Take a pending call-back for this process (``running``); None if another has it."""

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway.cli import (
+    access_cmd,
     audit_cmd,
     call_cmd,
     callbacks_cmd,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cmd.register(commands)
     pbx_cmd.register(commands)
     people_cmd.register(commands)
+    access_cmd.register(commands)
     call_cmd.register(commands)
     keys_cmd.register(commands)
     audit_cmd.register(commands)

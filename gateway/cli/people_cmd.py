@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from gateway.errors import ExitCode
+from gateway.people import access
 from gateway.people import service as people
 from gateway.people.inputs import (
     AdvocateFields,
@@ -163,9 +165,17 @@ def register(commands: Any) -> None:
         cmd = sub.add_parser("show", help="the record as JSON (no number)")
         cmd.add_argument("id")
         cmd.set_defaults(handler=_advocate_show)
-        cmd = sub.add_parser("token", help="issue an API token (shown once)")
+        cmd = sub.add_parser("token", help="issue an API token (shown once; its id and expiry "
+                                           "go to stderr)")
         cmd.add_argument("id")
         cmd.set_defaults(handler=_advocate_token)
+        cmd = sub.add_parser("deactivate", help="stop the account at once: revokes its tokens, "
+                                                "cancels its pending call-backs")
+        cmd.add_argument("id")
+        cmd.set_defaults(handler=_advocate_deactivate)
+        cmd = sub.add_parser("reactivate", help="let the account act again (issue a new token)")
+        cmd.add_argument("id")
+        cmd.set_defaults(handler=_advocate_reactivate)
 
 
 _FIELDS = (
@@ -285,6 +295,25 @@ def _advocate_show(args: argparse.Namespace) -> int:
 def _advocate_token(args: argparse.Namespace) -> int:
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
-        token = people.issue_token(session, actor=CLI_ACTOR, advocate_id=args.id)
-    print(token)
+        issued = access.create_token(session, actor=CLI_ACTOR, advocate_id=args.id,
+                                     days=ctx.policy.token_days)
+    print(issued.secret)
+    print(f"token {issued.id} expires {issued.expires_at.isoformat()}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _advocate_deactivate(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        result = access.deactivate_advocate(session, actor=CLI_ACTOR, advocate_id=args.id,
+                                            callbacks=ctx.callbacks())
+    print(json.dumps(result))
+    return ExitCode.OK
+
+
+def _advocate_reactivate(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        result = access.reactivate_advocate(session, actor=CLI_ACTOR, advocate_id=args.id)
+    print(json.dumps(result))
     return ExitCode.OK

@@ -113,3 +113,5 @@ class AgencyPolicy:
     other_person_keys: str = "*7"
     #: How fast the advocate's briefing is spoken (espeak-ng words per minute).
     briefing_words_per_minute: int = 190
+    #: How long an API token works after it is issued; a lost token must not work forever.
+    token_days: int = 90

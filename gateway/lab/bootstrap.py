@@ -41,7 +41,8 @@ def main() -> int:
             session, keys=ctx.keys, policy=ctx.policy, actor=ACTOR,
             fields=NewParticipant(alias="Lab participant", phone=LAB_PARTICIPANT_PHONE,
                                   timezone=ctx.policy.timezone, windows=["mon-sun 00:00-24:00"]))
-        token = people.issue_token(session, actor=ACTOR, advocate_id=admin_id)
+        token = people.issue_token(session, actor=ACTOR, advocate_id=admin_id,
+                                   days=ctx.policy.token_days)
     token_file = settings.runtime_dir / "lab-admin.token"
     token_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

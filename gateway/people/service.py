@@ -6,7 +6,6 @@ they reach the session, and every change is audited by field *name*.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
@@ -18,6 +17,8 @@ from gateway.audit import service as audit
 from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import DropProtocolKind, drop_options_problem
 from gateway.errors import BadInput
+from gateway.people.access import advocate_for_token as advocate_for_token
+from gateway.people.access import issue_token as issue_token
 from gateway.people.inputs import (
     AdvocateFields,
     NewAdvocate,
@@ -34,7 +35,7 @@ from gateway.people.records import (
 from gateway.phone import PhoneNumber
 from gateway.prompts.linter import lint_cover_reason
 from gateway.storage.keyring import KeyRing
-from gateway.storage.tables import AdvocateRow, ApiTokenRow, ParticipantRow
+from gateway.storage.tables import AdvocateRow, ParticipantRow
 
 PHONE_PURPOSE = "participant.phone"
 CODE_WORD_PURPOSE = "participant.code_word"
@@ -236,7 +237,8 @@ def create_advocate(session: Session, *, keys: KeyRing, policy: AgencyPolicy, ac
     session.flush()
     hours = [name for name in ("timezone", "working_hours") if getattr(row, name)]
     audit.append(session, actor=actor, action="advocate.created",
-                 fields=["language", "name", "phone", "role", *hours], now=now)
+                 fields=[f"advocate={row.id}", "language", "name", "phone", "role", *hours],
+                 now=now)
     return row.id
 
 
@@ -255,7 +257,8 @@ def update_advocate(session: Session, *, actor: str, advocate_id: str, fields: A
             row.timezone = value
         changed.append(name)
     if changed:
-        audit.append(session, actor=actor, action="advocate.updated", fields=changed, now=moment)
+        audit.append(session, actor=actor, action="advocate.updated",
+                     fields=[f"advocate={row.id}", *changed], now=moment)
         session.flush()
         callbacks.replan_for_advocate(session, advocate_id=row.id, actor=actor, now=moment)
     return changed
@@ -269,26 +272,3 @@ def show_advocate(session: Session, *, policy: AgencyPolicy, advocate_id: str
 def advocate_phone(session: Session, *, keys: KeyRing, advocate_id: str) -> PhoneNumber:
     row = get_advocate_row(session, advocate_id)
     return PhoneNumber(keys.decrypt(row.phone_enc.encode("ascii"), purpose=ADVOCATE_PHONE_PURPOSE))
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def issue_token(session: Session, *, actor: str, advocate_id: str,
-                now: datetime | None = None) -> str:
-    """A new API token for an advocate or admin; shown once, stored only as a hash."""
-    get_advocate_row(session, advocate_id)
-    token = "sd_" + secrets.token_urlsafe(32)
-    session.add(ApiTokenRow(token_hash=_token_hash(token), advocate_id=advocate_id,
-                            created_at=now or datetime.now(UTC)))
-    audit.append(session, actor=actor, action="advocate.token-issued", now=now)
-    return token
-
-
-def advocate_for_token(session: Session, token: str) -> AdvocateRow | None:
-    row = session.get(ApiTokenRow, _token_hash(token))
-    if row is None:
-        return None
-    advocate = session.get(AdvocateRow, row.advocate_id)
-    return advocate if advocate is not None and advocate.active else None

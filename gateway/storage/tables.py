@@ -90,6 +90,14 @@ class ApiTokenRow(Base):
         String(32), ForeignKey("advocates.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The public id (``tok_...``) admins list and revoke by; the secret is only hashed.
+    public_id: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True,
+                                                  index=True)
+    #: None only for a row a migration could not date; such a token counts as expired.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class AuditRow(Base):

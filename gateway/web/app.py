@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from gateway.settings import Settings
 from gateway.web import errors
+from gateway.web.access import router as access_router
 from gateway.web.callbacks import router as callbacks_router
 from gateway.web.calls import router as calls_router
 from gateway.web.participants import router as people_router
@@ -47,6 +48,7 @@ def create_app(context: AppContext | None = None, settings: Settings | None = No
     app.include_router(calls_router)
     app.include_router(callbacks_router)
     app.include_router(selftest_router)
+    app.include_router(access_router)
 
     @app.get("/api/health")
     def health() -> dict[str, str]:

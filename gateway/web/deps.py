@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.domain.preferences import AdvocateFacts, Role
 from gateway.errors import Forbidden, Unauthorized
-from gateway.people import service as people
+from gateway.people import access
 from gateway.people.records import advocate_facts
 from gateway.wiring import AppContext
 
@@ -32,9 +32,7 @@ def current_user(
     if credentials is None or not credentials.credentials:
         raise Unauthorized("sign in: send 'Authorization: Bearer <API token>'")
     with ctx.db.unit_of_work() as session:
-        row = people.advocate_for_token(session, credentials.credentials)
-        if row is None:
-            raise Unauthorized("unknown or revoked API token")
+        row = access.authenticate(session, credentials.credentials)
         return advocate_facts(row, agency_timezone=ctx.policy.timezone), Role(row.role)
 
 

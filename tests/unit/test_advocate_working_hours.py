@@ -69,8 +69,8 @@ def test_working_hours_and_zone_are_stored_and_read_back_as_windows(world: AppCo
     assert view["timezone"] == "Europe/Paris" and view["timezone_note"] is None
     assert view["working_hours"] == ["mon 09:00-17:00", "tue 09:00-17:00", "wed 09:00-17:00",
                                      "thu 09:00-17:00", "fri 09:00-17:00", "sat 10:00-12:00"]
-    assert ("advocate.created", ("language", "name", "phone", "role", "timezone",
-                                 "working_hours")) in audit_trail(world)
+    assert ("advocate.created", (f"advocate={advocate_id}", "language", "name", "phone", "role",
+                                 "timezone", "working_hours")) in audit_trail(world)
 
 
 def test_an_advocate_without_a_zone_works_in_the_agencys_and_without_hours_at_any_time(
@@ -118,7 +118,8 @@ def test_changing_hours_is_audited_by_field_name_and_null_zone_means_the_agencys
             callbacks=world.callbacks())
 
     assert changed == ["timezone", "working_hours"]
-    assert audit_trail(world)[-1] == ("advocate.updated", ("timezone", "working_hours"))
+    assert audit_trail(world)[-1] == ("advocate.updated",
+                                      (f"advocate={advocate_id}", "timezone", "working_hours"))
     view = show(world, advocate_id)
     assert (view["timezone"], view["working_hours"]) == ("America/Toronto", [])
 
