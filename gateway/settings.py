@@ -115,6 +115,9 @@ class Settings(BaseModel):
     trunk_asserted_identity: Literal["none", "masked"] = "none"
     #: Lock every caller-ID mode that has not passed the self-test lately (labs only: false).
     selftest_required: bool = True
+    #: This is a lab (fictional numbers, test phones): only then may ``call --lab`` dial
+    #: raw numbers past the policy gate. ``make run`` sets it; a deployment never does.
+    lab: bool = False
     #: Optional URL receiving a JSON alert when a self-test fails or a pass is stale.
     alert_webhook: str | None = Field(default=None, pattern=r"^https?://[^\s]+$",
                                       max_length=2000)

@@ -2,7 +2,8 @@
 
 ``--participant ID --advocate ID`` is the policy-gated call. ``--lab`` takes
 raw numbers and no participant record, for operators testing their own
-phones; it still enforces caller-ID privacy (the dialplan does too).
+phones; it runs only with a lab's settings (``SAFEDIAL_LAB=true``) and is audited,
+and it still enforces caller-ID privacy (the dialplan does too).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import sys
 from typing import Any
 
+from gateway.audit import service as audit
 from gateway.callerid import CallerIdMode
 from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.calls.service import place_call
@@ -19,7 +21,9 @@ from gateway.errors import BadInput, ExitCode, Refused
 from gateway.pbx.dialvars import DIALPLAN_REFUSALS
 from gateway.phone import InvalidPhoneNumber, PhoneNumber
 from gateway.settings import Settings, get_settings
-from gateway.wiring import build_context, call_control_for, verify_pbx_safe_for
+from gateway.wiring import AppContext, build_context, call_control_for, verify_pbx_safe_for
+
+CLI_ACTOR = "cli"
 
 
 def register(commands: Any) -> None:
@@ -29,7 +33,8 @@ def register(commands: Any) -> None:
     cmd.add_argument("--participant", metavar="ID", help="participant record id")
     cmd.add_argument("--advocate", metavar="ID", help="advocate record id (their phone rings)")
     cmd.add_argument(
-        "--lab", action="store_true", help="lab call with raw numbers and no participant record"
+        "--lab", action="store_true",
+        help="lab call with raw numbers and no participant record (only with SAFEDIAL_LAB=true)",
     )
     cmd.add_argument("--advocate-phone", metavar="E164", help="the advocate's own phone")
     cmd.add_argument("--participant-phone", metavar="E164", help="the phone to reach")
@@ -83,12 +88,31 @@ async def _place(settings: Settings, request: DialRequest) -> CallReport:
     )
 
 
+class NotALab(BadInput):
+    """``call --lab`` outside a lab: raw numbers and no gate are for lab phones only."""
+
+    error_id = "lab-only"
+
+
+def _audit_lab_call(ctx: AppContext, action: str, fields: list[str]) -> None:
+    """Who tried a gate-less call, and when, is on the record (never the numbers)."""
+    with ctx.db.unit_of_work() as session:
+        audit.append(session, actor=CLI_ACTOR, action=action, fields=fields)
+
+
 def _call(args: argparse.Namespace) -> int:
     if args.participant or args.advocate:
         return _gated_call(args)
     settings = get_settings()
+    ctx = build_context(settings)
+    if args.lab and not settings.lab:
+        _audit_lab_call(ctx, "call.lab-refused", [])
+        raise NotALab("'call --lab' dials raw numbers past the policy gate, so it runs only "
+                      "with a lab's settings (SAFEDIAL_LAB=true, as 'make run' sets); use "
+                      "'call --participant ID --advocate ID'")
     request = _request(args, settings)
-    locks = build_context(settings).privacy_locks().state()
+    _audit_lab_call(ctx, "call.lab", [f"mode.{request.mode.value}"])
+    locks = ctx.privacy_locks().state()
     if request.mode in locks.locked_modes:  # lab calls are subject to the privacy lock too
         why = [reason for reason in locks.reasons if reason.startswith(f"{request.mode.value}: ")]
         raise Refused(f"caller-ID mode {'; '.join(why) or request.mode.value} - locked; "

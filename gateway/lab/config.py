@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tomllib
 from pathlib import Path
 
 #: The lab carrier's own loopback address (PJSIP identifies peers by address).
@@ -19,6 +20,7 @@ CARRIER_HOST = "127.0.0.4"
 LAB_PHONE = ("127.0.0.2", 5070)
 CARRIER_PORT = 5080
 LAB_CANARY = "+12025550144"
+LAB_FLAG = "lab = true"
 
 
 def lab_config_file() -> Path:
@@ -32,7 +34,17 @@ def lab_settings_text() -> str:
         f'trunk_host = "{CARRIER_HOST}"   # the lab carrier\n'
         f"trunk_port = {CARRIER_PORT}\n"
         f'canary_number = "{LAB_CANARY}"  # routed back to SafeDial by the lab carrier\n'
+        f"{LAB_FLAG}   # lab settings: 'safedial call --lab' may dial raw numbers\n"
     )
+
+
+def mark_as_lab(path: Path) -> None:
+    """A lab file written before the lab flag existed gets it (else ``call --lab`` refuses)."""
+    text = path.read_text()
+    if "lab" not in tomllib.loads(text):
+        newline = "" if text.endswith("\n") or not text else "\n"
+        with path.open("a") as handle:
+            handle.write(f"{newline}{LAB_FLAG}   # added: lab settings\n")
 
 
 def main() -> int:
@@ -40,6 +52,7 @@ def main() -> int:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(lab_settings_text())
+    mark_as_lab(path)
     print(path)
     return 0
 

@@ -154,6 +154,8 @@ def lab_environment(runtime: Path, **overrides: str) -> dict[str, str]:
         # Never the operator's own state: each lab keeps its database and keys beside it.
         "SAFEDIAL_DATABASE_URL": f"sqlite:///{runtime / 'safedial.db'}",
         "SAFEDIAL_KEY_FILE": str(runtime / "keys.json"),
+        # A lab: 'call --lab' (raw numbers, no gate) runs only with a lab's settings.
+        "SAFEDIAL_LAB": "true",
     }
     env.update(overrides)
     return env

@@ -1,0 +1,71 @@
+"""Lab-only paths stay in the lab: `call --lab` dials raw numbers only with a lab's settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gateway.audit import service as audit
+from gateway.cli.main import main
+from gateway.errors import ExitCode
+from gateway.lab.config import lab_settings_text, mark_as_lab
+from gateway.settings import load_settings
+from gateway.wiring import AppContext
+from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
+from tests.support.world import world_for_cli
+
+LAB_CALL = ["call", "--lab", "--advocate-phone", ADVOCATE, "--participant-phone", PARTICIPANT,
+            "--mode", "withhold"]
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppContext:
+    return world_for_cli(tmp_path, monkeypatch)
+
+
+def audited(world: AppContext) -> list[tuple[str, str, tuple[str, ...]]]:
+    with world.db.unit_of_work() as session:
+        return [(entry.actor, entry.action, entry.fields) for entry in audit.records(session)]
+
+
+def test_settings_are_not_a_labs_unless_they_say_so() -> None:
+    assert load_settings({}).lab is False
+    assert load_settings({"SAFEDIAL_LAB": "true"}).lab is True
+
+
+def test_outside_a_lab_a_lab_call_exits_2_dials_nothing_and_is_audited(
+    world: AppContext, capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(LAB_CALL) == ExitCode.BAD_INPUT
+
+    out, err = capsys.readouterr()
+    assert out == "" and "SAFEDIAL_LAB" in err
+    assert leaked(out + err, ADVOCATE, PARTICIPANT) == []
+    assert audited(world)[-1] == ("cli", "call.lab-refused", ())
+
+
+def test_in_a_lab_a_lab_call_passes_the_lab_check_and_is_audited(
+    world: AppContext, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SAFEDIAL_LAB", "true")
+
+    # No self-test passed in this world, so the privacy lock (not the lab check) says no.
+    assert main(LAB_CALL) == ExitCode.REFUSED
+    assert "locked" in capsys.readouterr().err
+    assert audited(world)[-1] == ("cli", "call.lab", ("mode.withhold",))
+
+
+def test_make_runs_lab_settings_are_a_labs(tmp_path: Path) -> None:
+    path = tmp_path / "lab.toml"
+    path.write_text(lab_settings_text())
+    assert load_settings({"SAFEDIAL_CONFIG_FILE": str(path)}).lab is True
+
+
+def test_a_lab_file_written_before_the_flag_gets_it_once(tmp_path: Path) -> None:
+    path = tmp_path / "lab.toml"
+    path.write_text('trunk_port = 5080\ncanary_number = "+12025550144"')
+    mark_as_lab(path)
+    mark_as_lab(path)
+    assert path.read_text().count("lab = true") == 1
+    assert load_settings({"SAFEDIAL_CONFIG_FILE": str(path)}).lab is True
