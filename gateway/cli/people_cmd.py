@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from gateway.cli.secrets_input import VISIBLE_WARNING, read_dashed_secrets
 from gateway.errors import ExitCode
 from gateway.people import access
 from gateway.people import service as people
@@ -30,9 +31,10 @@ def _participant_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:
     )
     cmd.add_argument(
         "--phone",
-        metavar="NUMBER",
+        metavar="NUMBER|-",
         required=creating,
-        help="the participant's number (E.164, or national in the policy's region)",
+        help="the participant's number (E.164, or national in the policy's region); "
+             + VISIBLE_WARNING,
     )
     cmd.add_argument(
         "--timezone",
@@ -77,11 +79,12 @@ def _participant_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:
                             dest=dest, help=f"agreed: a voicemail may {what}")
         agreed.add_argument(f"--no-voicemail-{option}", action="store_false", default=None,
                             dest=dest)
-    cmd.add_argument("--code-word", metavar="WORD")
+    cmd.add_argument("--code-word", metavar="WORD|-", help="the agreed code word; "
+                     + VISIBLE_WARNING)
     cmd.add_argument(
-        "--cover-reason", metavar="TEXT",
+        "--cover-reason", metavar="TEXT|-",
         help="agreed reason for calling, told to the advocate in the briefing to say if "
-             "someone else answers (no organisation name, no number)",
+             "someone else answers (no organisation name, no number); " + VISIBLE_WARNING,
     )
     if not creating:
         cmd.add_argument("--no-cover-reason", action="store_true",
@@ -149,7 +152,8 @@ def register(commands: Any) -> None:
             "add", help=f"record a{'n' if name[0] == 'a' else ''} {name}; prints the new id"
         )
         cmd.add_argument("--name", required=True, help="display name used in voicemail scripts")
-        cmd.add_argument("--phone", required=True, metavar="E164", help="their own phone")
+        cmd.add_argument("--phone", required=True, metavar="E164|-",
+                         help="their own phone; " + VISIBLE_WARNING)
         if name == "advocate":
             cmd.add_argument("--role", choices=["advocate", "admin"], default=role)
         else:
@@ -209,6 +213,7 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _participant_add(args: argparse.Namespace) -> int:
+    read_dashed_secrets(args)
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
         new_id = people.create_participant(
@@ -219,6 +224,7 @@ def _participant_add(args: argparse.Namespace) -> int:
 
 
 def _participant_update(args: argparse.Namespace) -> int:
+    read_dashed_secrets(args)
     fields = parse_input(ParticipantFields, _fields(args))
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
@@ -263,6 +269,7 @@ def _hours(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _advocate_add(args: argparse.Namespace) -> int:
+    read_dashed_secrets(args)
     fields = parse_input(NewAdvocate, {"name": args.name, "phone": args.phone,
                                        "role": args.role, "language": args.language,
                                        **_hours(args)})
