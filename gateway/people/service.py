@@ -17,7 +17,6 @@ from gateway.audit import service as audit
 from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import DropProtocolKind, drop_options_problem
 from gateway.errors import BadInput
-from gateway.people.access import advocate_for_token as advocate_for_token
 from gateway.people.access import issue_token as issue_token
 from gateway.people.inputs import (
     AdvocateFields,

@@ -112,13 +112,17 @@ def test_the_policy_sets_the_token_lifetime_with_90_days_by_default() -> None:
         parse_policy("[access]\ntoken_days = 0\n")
 
 
-def test_using_a_token_records_when_it_was_last_used(world: AppContext) -> None:
+def test_using_a_token_records_when_it_was_last_used_to_the_minute(world: AppContext) -> None:
     issued = issue(world, add_advocate(world))
     assert tokens(world)[0]["last_used_at"] is None
     used_at = datetime.now(UTC) + timedelta(hours=1)
+    for seconds in (0, 59):
+        with world.db.unit_of_work() as session:
+            access.authenticate(session, issued.secret, now=used_at + timedelta(seconds=seconds))
+    assert tokens(world)[0]["last_used_at"] == used_at.isoformat(), "to the minute"
     with world.db.unit_of_work() as session:
-        access.authenticate(session, issued.secret, now=used_at)
-    assert tokens(world)[0]["last_used_at"] == used_at.isoformat()
+        access.authenticate(session, issued.secret, now=used_at + timedelta(minutes=1))
+    assert tokens(world)[0]["last_used_at"] == (used_at + timedelta(minutes=1)).isoformat()
 
 
 def test_a_revoked_token_is_refused_and_the_audit_names_the_advocate_and_token(
