@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.audit import service as audit
-from gateway.errors import NotFound, Unauthorized
+from gateway.errors import BadInput, NotFound, Unauthorized
 from gateway.people.records import get_advocate_row
 from gateway.storage.tables import AdvocateRow, ApiTokenRow, as_utc
 
@@ -83,7 +83,7 @@ def create_token(session: Session, *, actor: str, advocate_id: str,
     """A new API token for an active advocate or admin, working for ``days`` days."""
     advocate = get_advocate_row(session, advocate_id)
     if not advocate.active:
-        raise AccountDeactivated("this account is deactivated: reactivate it first")
+        raise BadInput("this account is deactivated: reactivate it before issuing a token")
     moment = now or datetime.now(UTC)
     issued = IssuedToken(id=f"tok_{secrets.token_hex(6)}",
                          secret="sd_" + secrets.token_urlsafe(32),
