@@ -32,7 +32,13 @@ from gateway.domain.anonymity import (
     TEXT_PATTERN,
     AnonymousRejection,
 )
-from gateway.domain.policy import AgencyPolicy, AmdTiming, CallbackLimits, SelftestPolicy
+from gateway.domain.policy import (
+    AdvocatesSee,
+    AgencyPolicy,
+    AmdTiming,
+    CallbackLimits,
+    SelftestPolicy,
+)
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
 from gateway.errors import ConfigurationError
 from gateway.validation import plain_message
@@ -156,6 +162,10 @@ class _Selftest(_Strict):
     neutral_caller_names: list[str] = Field(default_factory=list, max_length=20)
 
 
+class _Access(_Strict):
+    advocates_see: AdvocatesSee = AdvocatesSee.ASSIGNED
+
+
 class _PolicyFile(_Strict):
     agency: _Agency = _Agency()
     defaults: _Defaults = _Defaults()
@@ -167,6 +177,7 @@ class _PolicyFile(_Strict):
     voicemail: _Voicemail = _Voicemail()
     selftest: _Selftest = _Selftest()
     briefing: _Briefing = _Briefing()
+    access: _Access = _Access()
 
 
 def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
@@ -240,6 +251,7 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
         ),
         other_person_keys=parsed.calls.other_person_keys,
         briefing_words_per_minute=parsed.briefing.words_per_minute,
+        advocates_see=parsed.access.advocates_see,
     )
 
 

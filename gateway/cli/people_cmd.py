@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from gateway.errors import ExitCode
+from gateway.people import caseload
 from gateway.people import service as people
 from gateway.people.inputs import (
     AdvocateFields,
@@ -138,6 +139,15 @@ def register(commands: Any) -> None:
     cmd = actions.add_parser("erase", help="remove all of a participant's data")
     cmd.add_argument("id")
     cmd.set_defaults(handler=_participant_erase)
+    for action, handler, what in (
+        ("assign", _participant_assign, "add to an advocate's caseload"),
+        ("unassign", _participant_unassign, "take out of an advocate's caseload"),
+    ):
+        cmd = actions.add_parser(action, help=f"{what} (who may see and call them under "
+                                              "[access] advocates_see = \"assigned\")")
+        cmd.add_argument("id")
+        cmd.add_argument("advocate_id", metavar="ADVOCATE_ID")
+        cmd.set_defaults(handler=handler)
 
     for name, role in (("advocate", "advocate"), ("admin", "admin")):
         parser = commands.add_parser(name, help=f"{name}s: name, own phone, role, language, "
@@ -241,6 +251,26 @@ def _participant_erase(args: argparse.Namespace) -> int:
         people.erase_participant(session, actor=CLI_ACTOR, participant_id=args.id,
                                  callbacks=ctx.callbacks())
     print(f"erased {args.id}")
+    return ExitCode.OK
+
+
+def _participant_assign(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        changed = caseload.assign(session, actor=CLI_ACTOR, participant_id=args.id,
+                                  advocate_id=args.advocate_id)
+    print(json.dumps({"id": args.id, "advocate_id": args.advocate_id, "assigned": True,
+                      "changed": changed}))
+    return ExitCode.OK
+
+
+def _participant_unassign(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        changed = caseload.unassign(session, actor=CLI_ACTOR, participant_id=args.id,
+                                    advocate_id=args.advocate_id)
+    print(json.dumps({"id": args.id, "advocate_id": args.advocate_id, "assigned": False,
+                      "changed": changed}))
     return ExitCode.OK
 
 

@@ -18,6 +18,7 @@ from gateway.audit import service as audit
 from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import DropProtocolKind, drop_options_problem
 from gateway.errors import BadInput
+from gateway.people.caseload import EVERYONE, Scope, assigned_ids, require_visible
 from gateway.people.inputs import (
     AdvocateFields,
     NewAdvocate,
@@ -153,14 +154,19 @@ def update_participant(
     return changed
 
 
-def show_participant(session: Session, *, policy: AgencyPolicy, participant_id: str
-                     ) -> dict[str, Any]:
-    return participant_view(get_participant_row(session, participant_id), policy)
+def show_participant(session: Session, *, policy: AgencyPolicy, participant_id: str,
+                     scope: Scope = EVERYONE) -> dict[str, Any]:
+    """One record; out of the reader's caseload it is "not found", like a missing id."""
+    row = get_participant_row(session, participant_id)
+    require_visible(session, scope, participant_id)
+    return participant_view(row, policy)
 
 
-def list_participants(session: Session, *, policy: AgencyPolicy, alias: str | None = None
-                      ) -> list[dict[str, Any]]:
+def list_participants(session: Session, *, policy: AgencyPolicy, alias: str | None = None,
+                      scope: Scope = EVERYONE) -> list[dict[str, Any]]:
     query = select(ParticipantRow).order_by(ParticipantRow.alias)
+    if not scope.sees_all:
+        query = query.where(ParticipantRow.id.in_(assigned_ids(scope)))
     if alias:
         query = query.where(ParticipantRow.alias.contains(alias))
     return [participant_view(row, policy) for row in session.scalars(query)]

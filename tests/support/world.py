@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gateway.domain.policy import AgencyPolicy
+from gateway.domain.policy import AdvocatesSee, AgencyPolicy
 from gateway.people import service as people
 from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields, parse_input
 from gateway.settings import load_settings
@@ -14,7 +14,12 @@ from gateway.storage.keyring import init_key_file
 from gateway.wiring import AppContext
 from tests.support.numbers import ADVOCATE, AGENCY, CANARY, GATEWAY, MASKED, PARTICIPANT
 
-POLICY = AgencyPolicy(timezone="America/Toronto", default_region="US")
+#: Caseload scoping off: most tests are about other rules and call with any advocate.
+#: The scoping rules are tested with ``SCOPED_POLICY`` (the default policy's choice).
+POLICY = AgencyPolicy(timezone="America/Toronto", default_region="US",
+                      advocates_see=AdvocatesSee.ALL)
+SCOPED_POLICY = AgencyPolicy(timezone="America/Toronto", default_region="US",
+                             advocates_see=AdvocatesSee.ASSIGNED)
 
 
 def world_environment(root: Path, **extra: str) -> dict[str, str]:
