@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictInt,
@@ -41,7 +40,7 @@ from gateway.domain.policy import (
 )
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
 from gateway.errors import ConfigurationError
-from gateway.validation import plain_message
+from gateway.validation import NoBoolIntegers, plain_message
 
 
 class PolicyFileError(ConfigurationError):
@@ -50,7 +49,7 @@ class PolicyFileError(ConfigurationError):
     error_id = "policy-file-invalid"
 
 
-class _Strict(BaseModel):
+class _Strict(NoBoolIntegers):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -260,4 +259,8 @@ def load_policy(path: Path) -> AgencyPolicy:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyFileError(f"SAFEDIAL_POLICY_FILE: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise PolicyFileError(f"{path} line {line}: not UTF-8 text; save the policy file "
+                              "as UTF-8") from None
     return parse_policy(text, str(path))

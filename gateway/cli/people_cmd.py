@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
-from gateway.errors import ExitCode
+from gateway.errors import BadInput, ExitCode
 from gateway.people import caseload
 from gateway.people import service as people
 from gateway.people.inputs import (
@@ -15,6 +16,7 @@ from gateway.people.inputs import (
     NewParticipant,
     ParticipantFields,
     parse_input,
+    parse_phone,
 )
 from gateway.wiring import build_context
 
@@ -201,6 +203,11 @@ _FIELDS = (
 
 def _fields(args: argparse.Namespace) -> dict[str, Any]:
     data = {name: getattr(args, name) for name in _FIELDS if getattr(args, name, None) is not None}
+    for clear, value in (("clear_windows", "windows"), ("no_cover_reason", "cover_reason")):
+        if getattr(args, clear, False) and value in data:
+            raise BadInput(f"--{clear.replace('_', '-')} cannot be used with "
+                           f"--{value.rstrip('s').replace('_', '-')}: say either what to "
+                           "set or that it is cleared")
     if getattr(args, "clear_windows", False):
         data["windows"] = []
     if getattr(args, "no_cover_reason", False):
@@ -215,6 +222,7 @@ def _participant_add(args: argparse.Namespace) -> int:
             session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR,
             fields=parse_input(NewParticipant, _fields(args)))
     print(new_id)
+    _confirm_phone(args.phone, ctx.policy.default_region)
     return ExitCode.OK
 
 
@@ -226,7 +234,16 @@ def _participant_update(args: argparse.Namespace) -> int:
             session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR,
             participant_id=args.id, fields=fields, callbacks=ctx.callbacks())
     print(json.dumps({"id": args.id, "changed": changed}))
+    if args.phone is not None:
+        _confirm_phone(args.phone, ctx.policy.default_region)
     return ExitCode.OK
+
+
+def _confirm_phone(text: str, default_region: str) -> None:
+    """The last two digits on standard error, so the admin can check the number with the
+    participant; standard output stays what scripts read."""
+    ending = parse_phone(text, default_region)[-2:]
+    print(f"safedial: the number on file ends in {ending}", file=sys.stderr)
 
 
 def _participant_show(args: argparse.Namespace) -> int:

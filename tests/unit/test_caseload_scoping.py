@@ -181,7 +181,7 @@ def test_the_gate_refuses_a_call_to_a_participant_outside_the_ringing_advocates_
 def test_call_records_follow_the_caseload(client: TestClient, world: AppContext) -> None:
     advocate_id, headers = signed_in(world)
     mine = add_participant(world)
-    theirs = add_participant(world, phone=OTHER)
+    theirs = add_participant(world, alias="Theirs", phone=OTHER)
     assign(world, mine, advocate_id)
     now = datetime.now(UTC)
     for number, participant_id in enumerate((mine, theirs)):
