@@ -25,8 +25,8 @@ from gateway.storage.tables import AdvocateRow, ParticipantRow, as_utc
 DEFAULT_NOTE = "default, not yet discussed"
 #: Never repeats the id asked for: the same words whether it does not exist or is out of
 #: the reader's caseload, so the answer says nothing about who is on file.
-NO_SUCH_PARTICIPANT = "no such participant (check the id, or ask an admin to assign them)"
-NO_SUCH_ADVOCATE = "no such advocate (check the id)"
+NO_SUCH_PARTICIPANT = "no participant with that id (check it, or ask an admin to assign them)"
+NO_SUCH_ADVOCATE = "no advocate with that id (check it)"
 
 
 def get_participant_row(session: Session, participant_id: str) -> ParticipantRow:
