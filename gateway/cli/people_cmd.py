@@ -150,6 +150,10 @@ def register(commands: Any) -> None:
         cmd.add_argument("id")
         cmd.add_argument("advocate_id", metavar="ADVOCATE_ID")
         cmd.set_defaults(handler=handler)
+    cmd = actions.add_parser("advocates", help="the advocates a participant is assigned to, "
+                                               "as a JSON list of ids")
+    cmd.add_argument("id")
+    cmd.set_defaults(handler=_participant_advocates)
 
     for name, role in (("advocate", "advocate"), ("admin", "admin")):
         parser = commands.add_parser(name, help=f"{name}s: name, own phone, role, language, "
@@ -288,6 +292,13 @@ def _participant_unassign(args: argparse.Namespace) -> int:
                                     advocate_id=args.advocate_id)
     print(json.dumps({"id": args.id, "advocate_id": args.advocate_id, "assigned": False,
                       "changed": changed}))
+    return ExitCode.OK
+
+
+def _participant_advocates(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        print(json.dumps(caseload.advocates_of(session, args.id)))
     return ExitCode.OK
 
 

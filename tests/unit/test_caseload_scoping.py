@@ -4,6 +4,7 @@ would say the participant is on file). Admins see all."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -245,8 +246,11 @@ def test_the_cli_assigns_and_unassigns(
     participant_id = add_participant(ctx)
 
     assert main(["participant", "assign", participant_id, advocate_id]) == ExitCode.OK
+    assert main(["participant", "advocates", participant_id]) == ExitCode.OK
     assert main(["participant", "unassign", participant_id, advocate_id]) == ExitCode.OK
+    assert main(["participant", "advocates", participant_id]) == ExitCode.OK
     assert main(["participant", "assign", "p-nobody", advocate_id]) == ExitCode.BAD_INPUT
 
     lines = capsys.readouterr().out.splitlines()
-    assert '"assigned": true' in lines[0] and '"assigned": false' in lines[1]
+    assert '"assigned": true' in lines[0] and '"assigned": false' in lines[2]
+    assert (json.loads(lines[1]), json.loads(lines[3])) == ([advocate_id], [])
