@@ -12,6 +12,8 @@ Exception tree (class, error id, exit code, HTTP status)::
     ├── BadInput                  bad-input            2  422  the request itself is wrong
     │   ├── NotFound              not-found            2  404  no such record or call
     │   ├── NotALab*              lab-only             2  422  call --lab outside a lab
+    │   ├── DuplicateRecord*      duplicate            2  409  the number or alias is on file
+    │   ├── RequestTooLarge*      request-too-large    2  413  an API body over 64 KiB
     │   └── PromptError*          prompt-error         2  422  a prompt or script is refused
     ├── Unauthorized              unauthorized         2  401  no or unknown API token
     │   ├── TokenExpired*         token-expired        2  401  older than [access] token_days

@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     StrictInt,
@@ -32,10 +31,16 @@ from gateway.domain.anonymity import (
     TEXT_PATTERN,
     AnonymousRejection,
 )
-from gateway.domain.policy import AgencyPolicy, AmdTiming, CallbackLimits, SelftestPolicy
+from gateway.domain.policy import (
+    AdvocatesSee,
+    AgencyPolicy,
+    AmdTiming,
+    CallbackLimits,
+    SelftestPolicy,
+)
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
 from gateway.errors import ConfigurationError
-from gateway.validation import plain_message
+from gateway.validation import NoBoolIntegers, plain_message
 
 
 class PolicyFileError(ConfigurationError):
@@ -44,7 +49,7 @@ class PolicyFileError(ConfigurationError):
     error_id = "policy-file-invalid"
 
 
-class _Strict(BaseModel):
+class _Strict(NoBoolIntegers):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -148,6 +153,7 @@ class _Voicemail(_Strict):
 
 class _Access(_Strict):
     token_days: int = Field(default=90, ge=1, le=3650)
+    advocates_see: AdvocatesSee = AdvocatesSee.ASSIGNED
 
 
 class _Briefing(_Strict):
@@ -246,6 +252,7 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
         other_person_keys=parsed.calls.other_person_keys,
         briefing_words_per_minute=parsed.briefing.words_per_minute,
         token_days=parsed.access.token_days,
+        advocates_see=parsed.access.advocates_see,
     )
 
 
@@ -254,4 +261,8 @@ def load_policy(path: Path) -> AgencyPolicy:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PolicyFileError(f"SAFEDIAL_POLICY_FILE: cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[:exc.start].count(b"\n") + 1
+        raise PolicyFileError(f"{path} line {line}: not UTF-8 text; save the policy file "
+                              "as UTF-8") from None
     return parse_policy(text, str(path))

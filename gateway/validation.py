@@ -8,7 +8,9 @@ problems through here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationInfo, field_validator
 
 _PREFIX = "Value error, "
 
@@ -25,3 +27,20 @@ def problems(errors: Iterable[Mapping[str, Any]], skip: tuple[str, ...] = ()
          plain_message(error.get("msg")))
         for error in errors
     ]
+
+
+def _takes_int(annotation: object) -> bool:
+    return annotation is int or int in get_args(annotation)
+
+
+class NoBoolIntegers(BaseModel):
+    """Refuses ``true``/``false`` for an integer field (Python counts a bool as 1 or 0,
+    so ``"callback_attempts": true`` would quietly mean one attempt)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_int(cls, value: object, info: ValidationInfo) -> object:
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and _takes_int(field.annotation):
+            raise ValueError("must be a whole number, not true or false")
+        return value

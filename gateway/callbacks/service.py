@@ -35,6 +35,7 @@ from gateway.domain.preferences import (
     Preferences,
 )
 from gateway.errors import NotFound
+from gateway.people.caseload import EVERYONE, Scope, assigned_ids, in_scope
 from gateway.people.records import advocate_facts, get_participant_row, preferences_of
 from gateway.storage.db import Database
 from gateway.storage.tables import AdvocateRow, CallbackRow, as_utc
@@ -180,21 +181,27 @@ class Callbacks:
         return callback_id
 
     # -- what admins and advocates do ------------------------------------------------
-    def list(self, *, advocate_id: str | None = None, pending_only: bool = True
-             ) -> list[dict[str, Any]]:
+    def list(self, *, advocate_id: str | None = None, pending_only: bool = True,
+             scope: Scope = EVERYONE) -> list[dict[str, Any]]:
+        """Call-backs, optionally one advocate's; never one outside the reader's caseload."""
         with self.db.unit_of_work() as session:
             query = select(CallbackRow).order_by(CallbackRow.run_at)
+            if not scope.sees_all:
+                query = query.where(CallbackRow.participant_id.in_(assigned_ids(scope)))
             if advocate_id:
                 query = query.where(CallbackRow.advocate_id == advocate_id)
             if pending_only:
                 query = query.where(CallbackRow.status == CallbackStatus.PENDING.value)
             return [view(row) for row in session.scalars(query)]
 
-    def cancel(self, *, callback_id: str, actor: str, advocate_id: str | None = None) -> None:
-        """Cancel one pending call-back (an advocate may cancel only their own)."""
+    def cancel(self, *, callback_id: str, actor: str, advocate_id: str | None = None,
+               scope: Scope = EVERYONE) -> None:
+        """Cancel one pending call-back (an advocate may cancel only their own, and only
+        for a participant in their caseload)."""
         with self.db.unit_of_work() as session:
             row = session.get(CallbackRow, callback_id)
-            if row is None or (advocate_id is not None and row.advocate_id != advocate_id):
+            if (row is None or (advocate_id is not None and row.advocate_id != advocate_id)
+                    or not in_scope(session, scope, row.participant_id)):
                 raise NotFound("no such call-back")
             self._end(session, row.id, row.participant_id, CallbackStatus.CANCELLED,
                       outcome=None, actor=actor, now=None, expect=CallbackStatus.PENDING)

@@ -31,6 +31,7 @@ from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import AdvocateFacts, LockState, ParticipantFacts
 from gateway.errors import INTERNAL_ERROR, Refused, SafeDialError
 from gateway.pbx.process import layout_for
+from gateway.people import caseload
 from gateway.people import records as people_records
 from gateway.people import service as people
 from gateway.settings import Settings
@@ -82,10 +83,13 @@ class CallGate:
                 kind: CallKind = CallKind.CALL, attempt: int = 0) -> PreparedCall:
         """First decision; the exact request the PBX must dial and its audio.
 
-        Raises ``CallRefused`` (a call record says ``refused``) when the policy says no.
+        Raises ``CallRefused`` (a call record says ``refused``) when the policy says no,
+        and ``NotFound`` (nothing recorded) for a participant outside the caseload of the
+        advocate whose phone would ring.
         """
         now = self.clock()
         participant, advocate = self._facts(participant_id, advocate_id)
+        self._require_caseload(participant_id, advocate_id)
         decision = self._judge(participant, advocate, now)
         self._audit_decision(actor=actor, participant_id=participant_id, decision=decision,
                              stage="decision")
@@ -189,6 +193,13 @@ class CallGate:
                 people_records.get_advocate_row(session, advocate_id),
                 agency_timezone=self.policy.timezone)
         return participant, advocate
+
+    def _require_caseload(self, participant_id: str, advocate_id: str) -> None:
+        """Under scoping an advocate calls only their caseload; anyone else is "not found"."""
+        with self.db.unit_of_work() as session:
+            row = people_records.get_advocate_row(session, advocate_id)
+            scope = caseload.scope_for(self.policy, advocate_id=row.id, role=row.role)
+            caseload.require_visible(session, scope, participant_id)
 
     def _decide(self, participant_id: str, advocate_id: str, now: datetime) -> Decision:
         return self._judge(*self._facts(participant_id, advocate_id), now)

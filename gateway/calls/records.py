@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from gateway.calls.models import CallKind, CallReport, NextAction, Outcome, PreparedCall
+from gateway.people.caseload import EVERYONE, Scope, assigned_ids
 from gateway.storage.db import Database
 from gateway.storage.tables import CallRecordRow, as_utc
 
@@ -45,9 +46,13 @@ def record_call(db: Database, *, prepared: PreparedCall, report: CallReport,
         ))
 
 
-def list_records(db: Database, *, participant_id: str | None = None) -> list[dict[str, Any]]:
+def list_records(db: Database, *, participant_id: str | None = None,
+                 scope: Scope = EVERYONE) -> list[dict[str, Any]]:
+    """Records in start order; only those of participants in the reader's caseload."""
     with db.unit_of_work() as session:
         query = select(CallRecordRow).order_by(CallRecordRow.started_at)
+        if not scope.sees_all:
+            query = query.where(CallRecordRow.participant_id.in_(assigned_ids(scope)))
         if participant_id:
             query = query.where(CallRecordRow.participant_id == participant_id)
         return [

@@ -8,8 +8,8 @@ import sys
 from typing import Any
 
 from gateway.cli.secrets_input import VISIBLE_WARNING, read_dashed_secrets
-from gateway.errors import ExitCode
-from gateway.people import access
+from gateway.errors import BadInput, ExitCode
+from gateway.people import access, caseload
 from gateway.people import service as people
 from gateway.people.inputs import (
     AdvocateFields,
@@ -17,6 +17,7 @@ from gateway.people.inputs import (
     NewParticipant,
     ParticipantFields,
     parse_input,
+    parse_phone,
 )
 from gateway.wiring import build_context
 
@@ -143,6 +144,19 @@ def register(commands: Any) -> None:
     cmd = actions.add_parser("erase", help="remove all of a participant's data")
     cmd.add_argument("id")
     cmd.set_defaults(handler=_participant_erase)
+    for action, handler, what in (
+        ("assign", _participant_assign, "add to an advocate's caseload"),
+        ("unassign", _participant_unassign, "take out of an advocate's caseload"),
+    ):
+        cmd = actions.add_parser(action, help=f"{what} (who may see and call them under "
+                                              "[access] advocates_see = \"assigned\")")
+        cmd.add_argument("id")
+        cmd.add_argument("advocate_id", metavar="ADVOCATE_ID")
+        cmd.set_defaults(handler=handler)
+    cmd = actions.add_parser("advocates", help="the advocates a participant is assigned to, "
+                                               "as a JSON list of ids")
+    cmd.add_argument("id")
+    cmd.set_defaults(handler=_participant_advocates)
 
     for name, role in (("advocate", "advocate"), ("admin", "admin")):
         parser = commands.add_parser(name, help=f"{name}s: name, own phone, role, language, "
@@ -205,6 +219,11 @@ _FIELDS = (
 
 def _fields(args: argparse.Namespace) -> dict[str, Any]:
     data = {name: getattr(args, name) for name in _FIELDS if getattr(args, name, None) is not None}
+    for clear, value in (("clear_windows", "windows"), ("no_cover_reason", "cover_reason")):
+        if getattr(args, clear, False) and value in data:
+            raise BadInput(f"--{clear.replace('_', '-')} cannot be used with "
+                           f"--{value.rstrip('s').replace('_', '-')}: say either what to "
+                           "set or that it is cleared")
     if getattr(args, "clear_windows", False):
         data["windows"] = []
     if getattr(args, "no_cover_reason", False):
@@ -220,6 +239,7 @@ def _participant_add(args: argparse.Namespace) -> int:
             session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR,
             fields=parse_input(NewParticipant, _fields(args)))
     print(new_id)
+    _confirm_phone(args.phone, ctx.policy.default_region)
     return ExitCode.OK
 
 
@@ -232,7 +252,16 @@ def _participant_update(args: argparse.Namespace) -> int:
             session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR,
             participant_id=args.id, fields=fields, callbacks=ctx.callbacks())
     print(json.dumps({"id": args.id, "changed": changed}))
+    if args.phone is not None:
+        _confirm_phone(args.phone, ctx.policy.default_region)
     return ExitCode.OK
+
+
+def _confirm_phone(text: str, default_region: str) -> None:
+    """The last two digits on standard error, so the admin can check the number with the
+    participant; standard output stays what scripts read."""
+    ending = parse_phone(text, default_region)[-2:]
+    print(f"safedial: the number on file ends in {ending}", file=sys.stderr)
 
 
 def _participant_show(args: argparse.Namespace) -> int:
@@ -257,6 +286,33 @@ def _participant_erase(args: argparse.Namespace) -> int:
         people.erase_participant(session, actor=CLI_ACTOR, participant_id=args.id,
                                  callbacks=ctx.callbacks())
     print(f"erased {args.id}")
+    return ExitCode.OK
+
+
+def _participant_assign(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        changed = caseload.assign(session, actor=CLI_ACTOR, participant_id=args.id,
+                                  advocate_id=args.advocate_id)
+    print(json.dumps({"id": args.id, "advocate_id": args.advocate_id, "assigned": True,
+                      "changed": changed}))
+    return ExitCode.OK
+
+
+def _participant_unassign(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        changed = caseload.unassign(session, actor=CLI_ACTOR, participant_id=args.id,
+                                    advocate_id=args.advocate_id)
+    print(json.dumps({"id": args.id, "advocate_id": args.advocate_id, "assigned": False,
+                      "changed": changed}))
+    return ExitCode.OK
+
+
+def _participant_advocates(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        print(json.dumps(caseload.advocates_of(session, args.id)))
     return ExitCode.OK
 
 

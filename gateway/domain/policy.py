@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import time, timedelta
+from enum import StrEnum
 
 from gateway.callerid import CallerIdMode
 from gateway.domain.anonymity import DEFAULT_ANONYMOUS_REJECTIONS, AnonymousRejection
@@ -83,6 +84,17 @@ class SelftestPolicy:
         return timedelta(hours=self.max_age_hours)
 
 
+class AdvocatesSee(StrEnum):
+    """Which participants an advocate (not an admin) may see and call.
+
+    ``assigned`` keeps each advocate to their caseload: a participant's safety
+    plan is shared with as few people as the work needs. Admins see all.
+    """
+
+    ASSIGNED = "assigned"
+    ALL = "all"
+
+
 GENERIC_VOICEMAIL = VoicemailRule(VoicemailKind.GENERIC)
 WAIT_ON_DROP = DropRule(DropProtocolKind.WAIT)
 DEFAULT_CALLBACK_LIMITS = CallbackLimits()
@@ -115,3 +127,5 @@ class AgencyPolicy:
     briefing_words_per_minute: int = 190
     #: How long an API token works after it is issued; a lost token must not work forever.
     token_days: int = 90
+    #: Caseload scoping: advocates see only their assigned participants, or all.
+    advocates_see: AdvocatesSee = AdvocatesSee.ASSIGNED

@@ -21,7 +21,8 @@ from gateway.callerid import CallerIdMode
 from gateway.domain.preferences import DropProtocolKind, OtherAnswerRule, Role, VoicemailRule
 from gateway.domain.windows import Window, WindowSpecError, check_no_overlap, parse_window_spec
 from gateway.errors import BadInput
-from gateway.validation import problems
+from gateway.people.phone_text import phone_text_problem
+from gateway.validation import NoBoolIntegers, problems
 
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}")
 
@@ -53,9 +54,16 @@ def clean_text(value: str, what: str) -> str:
 
 
 def parse_phone(text: str, default_region: str) -> str:
-    """E.164 for a real, valid number; ValueError (without the number) otherwise."""
+    """E.164 for a real, valid number; ValueError (without the number) otherwise.
+
+    Only a plain number is read: letters, extensions and words around it are
+    refused first (the parser would quietly translate or drop them).
+    """
     if not isinstance(text, str) or len(text) > 32:
         raise ValueError("not a valid phone number")
+    problem = phone_text_problem(text)
+    if problem:
+        raise ValueError(problem)
     try:
         parsed = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException:
@@ -97,7 +105,7 @@ def check_windows(value: list[str]) -> list[str]:
     return value
 
 
-class ParticipantFields(BaseModel):
+class ParticipantFields(NoBoolIntegers):
     """Every participant field; in an update, fields left unset are not changed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

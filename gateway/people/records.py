@@ -23,19 +23,23 @@ from gateway.errors import NotFound
 from gateway.storage.tables import AdvocateRow, ParticipantRow, as_utc
 
 DEFAULT_NOTE = "default, not yet discussed"
+#: Never repeats the id asked for: the same words whether it does not exist or is out of
+#: the reader's caseload, so the answer says nothing about who is on file.
+NO_SUCH_PARTICIPANT = "no participant with that id (check it, or ask an admin to assign them)"
+NO_SUCH_ADVOCATE = "no advocate with that id (check it)"
 
 
 def get_participant_row(session: Session, participant_id: str) -> ParticipantRow:
     row = session.get(ParticipantRow, participant_id)
     if row is None:
-        raise NotFound(f"no participant with id {participant_id!r}")
+        raise NotFound(NO_SUCH_PARTICIPANT)
     return row
 
 
 def get_advocate_row(session: Session, advocate_id: str) -> AdvocateRow:
     row = session.get(AdvocateRow, advocate_id)
     if row is None:
-        raise NotFound(f"no advocate with id {advocate_id!r}")
+        raise NotFound(NO_SUCH_ADVOCATE)
     return row
 
 

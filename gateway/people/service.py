@@ -18,6 +18,8 @@ from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import DropProtocolKind, drop_options_problem
 from gateway.errors import BadInput
 from gateway.people.access import issue_token as issue_token
+from gateway.people.caseload import EVERYONE, Scope, assigned_ids, require_visible
+from gateway.people.duplicates import refuse_duplicate_alias, refuse_duplicate_phone
 from gateway.people.inputs import (
     AdvocateFields,
     NewAdvocate,
@@ -76,37 +78,70 @@ def _phone(text: str, policy: AgencyPolicy) -> str:
         raise BadInput(f"phone: {exc}") from None
 
 
+def _same(row: ParticipantRow, name: str, value: Any, keys: KeyRing, policy: AgencyPolicy
+          ) -> bool:
+    """Whether setting ``name`` to ``value`` would leave the row as it is (secrets are
+    compared by blind index or decrypted in memory, never logged)."""
+    if name == "phone":
+        return row.phone_index == keys.blind_index(_phone(value, policy), purpose=PHONE_PURPOSE)
+    if name in ("code_word", "cover_reason"):
+        stored = row.code_word_enc if name == "code_word" else row.cover_reason_enc
+        purpose = CODE_WORD_PURPOSE if name == "code_word" else COVER_REASON_PURPOSE
+        if stored is None or value is None:
+            return stored is None and value is None
+        return bool(keys.decrypt(stored.encode("ascii"), purpose=purpose) == value)
+    if name in ("on_drop", "caller_id"):
+        return bool(getattr(row, name) == (None if value is None else value.value))
+    if name in ("masked_fallback", "voicemail_may_name_organisation",
+                "voicemail_may_include_number"):
+        return bool(getattr(row, name)) == bool(value)
+    if name == "windows":
+        return list(row.windows or []) == list(value or [])
+    return bool(getattr(row, name) == value)
+
+
+def _set(session: Session, row: ParticipantRow, name: str, value: Any, keys: KeyRing,
+         policy: AgencyPolicy, today: date) -> None:
+    if name == "phone":
+        e164 = _phone(value, policy)
+        index = keys.blind_index(e164, purpose=PHONE_PURPOSE)
+        refuse_duplicate_phone(session, phone_index=index, participant_id=row.id)
+        row.phone_enc = keys.encrypt(e164, purpose=PHONE_PURPOSE).decode("ascii")
+        row.phone_index = index
+    elif name == "alias":
+        refuse_duplicate_alias(session, alias=value, participant_id=row.id)
+        row.alias = value
+    elif name == "code_word":
+        row.code_word_enc = (
+            None if value is None
+            else keys.encrypt(value, purpose=CODE_WORD_PURPOSE).decode("ascii")
+        )
+        row.code_word_rotated = None if value is None else today
+    elif name == "cover_reason":
+        row.cover_reason_enc = None if value is None else _cover_reason(value, keys, policy)
+    elif name in ("on_drop", "caller_id"):
+        setattr(row, name, None if value is None else value.value)
+    elif name in ("masked_fallback", "voicemail_may_name_organisation",
+                  "voicemail_may_include_number"):
+        setattr(row, name, bool(value))
+    elif name == "windows":
+        row.windows = list(value or [])
+    else:
+        setattr(row, name, value)
+
+
 def _apply(
-    row: ParticipantRow, fields: ParticipantFields, keys: KeyRing, policy: AgencyPolicy,
-    today: date,
+    session: Session, row: ParticipantRow, fields: ParticipantFields, keys: KeyRing,
+    policy: AgencyPolicy, today: date, *, creating: bool = False,
 ) -> list[str]:
-    """Copy the set fields onto the row; returns the names of the fields that changed."""
+    """Copy the set fields onto the row; returns the names of the fields that changed
+    (on creation, every field given)."""
     changed = []
     for name in sorted(fields.model_fields_set):
         value = getattr(fields, name)
-        if name == "phone":
-            e164 = _phone(value, policy)
-            row.phone_enc = keys.encrypt(e164, purpose=PHONE_PURPOSE).decode("ascii")
-            row.phone_index = keys.blind_index(e164, purpose=PHONE_PURPOSE)
-        elif name == "code_word":
-            row.code_word_enc = (
-                None if value is None
-                else keys.encrypt(value, purpose=CODE_WORD_PURPOSE).decode("ascii")
-            )
-            row.code_word_rotated = None if value is None else today
-        elif name == "cover_reason":
-            row.cover_reason_enc = None if value is None else _cover_reason(value, keys, policy)
-        elif name == "on_drop":
-            row.on_drop = None if value is None else value.value
-        elif name == "caller_id":
-            row.caller_id = None if value is None else value.value
-        elif name in ("masked_fallback", "voicemail_may_name_organisation",
-                      "voicemail_may_include_number"):
-            setattr(row, name, bool(value))
-        elif name == "windows":
-            row.windows = list(value or [])
-        else:
-            setattr(row, name, value)
+        if not creating and _same(row, name, value, keys, policy):
+            continue
+        _set(session, row, name, value, keys, policy, today)
         changed.append(name)
     if row.on_drop != DropProtocolKind.CALLBACK.value:
         problem = drop_options_problem(DropProtocolKind(row.on_drop or "wait"),
@@ -127,7 +162,7 @@ def create_participant(
                          voicemail_may_name_organisation=False,
                          voicemail_may_include_number=False,
                          created_at=moment, updated_at=moment)
-    changed = _apply(row, fields, keys, policy, moment.date())
+    changed = _apply(session, row, fields, keys, policy, moment.date(), creating=True)
     session.add(row)
     session.flush()
     audit.append(session, actor=actor, action="participant.created", participant=row.id,
@@ -143,7 +178,7 @@ def update_participant(
     the old ones)."""
     row = get_participant_row(session, participant_id)
     moment = now or datetime.now(UTC)
-    changed = _apply(row, fields, keys, policy, moment.date())
+    changed = _apply(session, row, fields, keys, policy, moment.date())
     if changed:
         row.updated_at = moment
         audit.append(session, actor=actor, action="participant.updated", participant=row.id,
@@ -153,14 +188,19 @@ def update_participant(
     return changed
 
 
-def show_participant(session: Session, *, policy: AgencyPolicy, participant_id: str
-                     ) -> dict[str, Any]:
-    return participant_view(get_participant_row(session, participant_id), policy)
+def show_participant(session: Session, *, policy: AgencyPolicy, participant_id: str,
+                     scope: Scope = EVERYONE) -> dict[str, Any]:
+    """One record; out of the reader's caseload it is "not found", like a missing id."""
+    row = get_participant_row(session, participant_id)
+    require_visible(session, scope, participant_id)
+    return participant_view(row, policy)
 
 
-def list_participants(session: Session, *, policy: AgencyPolicy, alias: str | None = None
-                      ) -> list[dict[str, Any]]:
+def list_participants(session: Session, *, policy: AgencyPolicy, alias: str | None = None,
+                      scope: Scope = EVERYONE) -> list[dict[str, Any]]:
     query = select(ParticipantRow).order_by(ParticipantRow.alias)
+    if not scope.sees_all:
+        query = query.where(ParticipantRow.id.in_(assigned_ids(scope)))
     if alias:
         query = query.where(ParticipantRow.alias.contains(alias))
     return [participant_view(row, policy) for row in session.scalars(query)]

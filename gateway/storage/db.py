@@ -15,6 +15,7 @@ its own messages and logs as well (``hide_parameters``).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Self
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import exc as sa
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.url import make_url
@@ -33,6 +34,11 @@ from gateway.errors import DatabaseUnavailable
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How long SQLite waits for another writer's lock before giving up (``?timeout=`` wins).
 SQLITE_BUSY_TIMEOUT_S = 5.0
+#: Taking the append lock is tried this many times (each waiting the busy timeout), with
+#: a growing pause between tries, before "locked" is reported: a burst of writers (fifty
+#: refused calls at once) queues up instead of failing, and a stuck writer still surfaces.
+APPEND_LOCK_ATTEMPTS = 3
+APPEND_LOCK_PAUSE_S = 0.25
 
 _LOCKED = ("locked", "it is locked by another process; try again shortly")
 _CORRUPT = ("corrupt", "the file is not a database or is corrupt; restore it from a backup")
@@ -115,15 +121,31 @@ def lock_for_append(session: Session, name: str) -> None:
 
     SQLite: start the transaction as ``BEGIN IMMEDIATE`` (the driver otherwise begins
     only at the first write, after the read). A transaction that already wrote holds
-    the lock. PostgreSQL: a transaction-scoped advisory lock named after ``name``.
+    the lock. Waiting is bounded: the busy timeout, retried ``APPEND_LOCK_ATTEMPTS``
+    times. PostgreSQL: a transaction-scoped advisory lock named after ``name`` (it
+    serialises appends like a row lock would, and also when the chain is still empty).
+
+    Not WAL: SQLite's write-ahead log keeps old page images (an erased participant's
+    alias) in the ``-wal`` file, out of ``secure_delete``'s reach.
     """
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
         if raw is not None and not raw.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection)
     elif connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})
+
+
+def _begin_immediate(connection: Connection) -> None:
+    for attempt in range(1, APPEND_LOCK_ATTEMPTS + 1):
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except DatabaseUnavailable as exc:
+            if exc.details.get("reason") != "locked" or attempt == APPEND_LOCK_ATTEMPTS:
+                raise
+        time.sleep(APPEND_LOCK_PAUSE_S * attempt)
 
 
 def upgrade(engine: Engine) -> None:

@@ -185,3 +185,17 @@ class LockClearanceRow(Base):
     mode: Mapped[str] = mapped_column(String(16), index=True)
     actor: Mapped[str] = mapped_column(String(64))
     cleared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseloadRow(Base):
+    """A participant assigned to an advocate: under scoping, who may see and call whom."""
+
+    __tablename__ = "caseload"
+
+    participant_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    advocate_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from gateway.settings import Settings
 from gateway.web import errors
 from gateway.web.access import router as access_router
+from gateway.web.body import BodyRules
 from gateway.web.callbacks import router as callbacks_router
 from gateway.web.calls import router as calls_router
 from gateway.web.participants import router as people_router
@@ -44,6 +45,7 @@ def create_app(context: AppContext | None = None, settings: Settings | None = No
     )
     app.state.context = ctx
     errors.install(app)
+    app.add_middleware(BodyRules)
     app.include_router(people_router)
     app.include_router(calls_router)
     app.include_router(callbacks_router)

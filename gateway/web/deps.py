@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from gateway.domain.preferences import AdvocateFacts, Role
 from gateway.errors import Forbidden, Unauthorized
 from gateway.people import access
+from gateway.people.caseload import Scope, scope_for
 from gateway.people.records import advocate_facts
 from gateway.wiring import AppContext
 
@@ -47,3 +48,12 @@ def require_admin(user: User) -> AdvocateFacts:
 
 
 Admin = Annotated[AdvocateFacts, Depends(require_admin)]
+
+
+def current_scope(ctx: Context, user: User) -> Scope:
+    """Whose caseload the signed-in person is held to under ``[access] advocates_see``."""
+    facts, role = user
+    return scope_for(ctx.policy, advocate_id=facts.advocate_id, role=role)
+
+
+Scoped = Annotated[Scope, Depends(current_scope)]

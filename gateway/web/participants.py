@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel
 
+from gateway.people import caseload
 from gateway.people import service as people
 from gateway.people.inputs import AdvocateFields, NewAdvocate, NewParticipant, ParticipantFields
-from gateway.web.deps import Admin, Context, User
+from gateway.web.deps import Admin, Context, Scoped, User
 
 router = APIRouter(prefix="/api")
 
@@ -32,15 +33,46 @@ def create_participant(body: NewParticipant, ctx: Context, admin: Admin) -> Crea
 
 
 @router.get("/participants")
-def list_participants(ctx: Context, _user: User, alias: str | None = None) -> list[dict[str, Any]]:
+def list_participants(ctx: Context, scope: Scoped, alias: str | None = None
+                      ) -> list[dict[str, Any]]:
     with ctx.db.unit_of_work() as session:
-        return people.list_participants(session, policy=ctx.policy, alias=alias)
+        return people.list_participants(session, policy=ctx.policy, alias=alias, scope=scope)
 
 
 @router.get("/participants/{participant_id}")
-def show_participant(participant_id: str, ctx: Context, _user: User) -> dict[str, Any]:
+def show_participant(participant_id: str, ctx: Context, scope: Scoped) -> dict[str, Any]:
     with ctx.db.unit_of_work() as session:
-        return people.show_participant(session, policy=ctx.policy, participant_id=participant_id)
+        return people.show_participant(session, policy=ctx.policy, participant_id=participant_id,
+                                       scope=scope)
+
+
+@router.get("/participants/{participant_id}/advocates")
+def participant_advocates(participant_id: str, ctx: Context, _admin: Admin) -> list[str]:
+    """The ids of the advocates this participant is assigned to."""
+    with ctx.db.unit_of_work() as session:
+        return caseload.advocates_of(session, participant_id)
+
+
+@router.put("/participants/{participant_id}/advocates/{advocate_id}",
+            status_code=status.HTTP_204_NO_CONTENT)
+def assign_participant(participant_id: str, advocate_id: str, ctx: Context,
+                       admin: Admin) -> Response:
+    """Put a participant in an advocate's caseload (repeating it changes nothing)."""
+    with ctx.db.unit_of_work() as session:
+        caseload.assign(session, actor=admin.advocate_id, participant_id=participant_id,
+                        advocate_id=advocate_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete("/participants/{participant_id}/advocates/{advocate_id}",
+               status_code=status.HTTP_204_NO_CONTENT)
+def unassign_participant(participant_id: str, advocate_id: str, ctx: Context,
+                         admin: Admin) -> Response:
+    """Take a participant out of an advocate's caseload (if there, else nothing changes)."""
+    with ctx.db.unit_of_work() as session:
+        caseload.unassign(session, actor=admin.advocate_id, participant_id=participant_id,
+                          advocate_id=advocate_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.patch("/participants/{participant_id}", response_model=Changed)

@@ -5,16 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gateway.domain.policy import AgencyPolicy
+from sqlalchemy import func, select
+
+from gateway.domain.policy import AdvocatesSee, AgencyPolicy
 from gateway.people import service as people
 from gateway.people.inputs import NewAdvocate, NewParticipant, ParticipantFields, parse_input
 from gateway.settings import load_settings
 from gateway.storage.db import Database
 from gateway.storage.keyring import init_key_file
+from gateway.storage.tables import ParticipantRow
 from gateway.wiring import AppContext
 from tests.support.numbers import ADVOCATE, AGENCY, CANARY, GATEWAY, MASKED, PARTICIPANT
 
-POLICY = AgencyPolicy(timezone="America/Toronto", default_region="US")
+#: Caseload scoping off: most tests are about other rules and call with any advocate.
+#: The scoping rules are tested with ``SCOPED_POLICY`` (the default policy's choice).
+POLICY = AgencyPolicy(timezone="America/Toronto", default_region="US",
+                      advocates_see=AdvocatesSee.ALL)
+SCOPED_POLICY = AgencyPolicy(timezone="America/Toronto", default_region="US",
+                             advocates_see=AdvocatesSee.ASSIGNED)
 
 
 def world_environment(root: Path, **extra: str) -> dict[str, str]:
@@ -74,6 +82,13 @@ def new_advocate(**data: Any) -> NewAdvocate:
 
 
 def add_participant(ctx: AppContext, **overrides: Any) -> str:
+    """A participant; after the first, each gets its own number and alias unless given
+    (one participant per number, and per alias)."""
+    with ctx.db.unit_of_work() as session:
+        taken = session.scalar(select(func.count()).select_from(ParticipantRow)) or 0
+    if taken:
+        overrides.setdefault("phone", f"+12025550{160 + taken}")
+        overrides.setdefault("alias", f"Rose {taken + 1}")
     with ctx.db.unit_of_work() as session:
         return people.create_participant(session, keys=ctx.keys, policy=ctx.policy,
                                          actor="test", fields=new_participant(**overrides))

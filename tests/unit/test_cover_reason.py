@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from gateway.calls import gate as gate_module
-from gateway.domain.policy import AgencyPolicy
+from gateway.domain.policy import AdvocatesSee, AgencyPolicy
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
 from gateway.errors import BadInput
 from gateway.people import service as people
@@ -32,7 +32,8 @@ ALWAYS = ["mon-sun 00:00-24:00"]
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[AppContext]:
     ctx = make_world(tmp_path)
-    ctx.policy = AgencyPolicy(organisation_names=("Safe Harbour Society",))
+    ctx.policy = AgencyPolicy(organisation_names=("Safe Harbour Society",),
+                              advocates_see=AdvocatesSee.ALL)
     pass_selftest(ctx)
     yield ctx
     ctx.close()

@@ -8,6 +8,7 @@ import pytest
 
 from gateway.callerid import CallerIdMode
 from gateway.domain.anonymity import DEFAULT_ANONYMOUS_REJECTIONS, AnonymousRejection
+from gateway.domain.policy import AdvocatesSee
 from gateway.domain.preferences import DropProtocolKind, VoicemailKind
 from gateway.pbx.render import RuntimeLayout, render_texts
 from gateway.policyfile import PolicyFileError, load_policy, parse_policy
@@ -98,6 +99,14 @@ def test_a_bad_policy_names_the_line_and_the_reason(text: str, line: int, reason
         parse_policy(text, "policy.toml")
     assert f"policy.toml line {line}" in str(refused.value)
     assert reason in str(refused.value)
+
+
+def test_advocates_see_their_caseload_unless_the_policy_says_all() -> None:
+    assert load_policy(SHIPPED).advocates_see is AdvocatesSee.ASSIGNED
+    assert parse_policy("").advocates_see is AdvocatesSee.ASSIGNED
+    assert parse_policy('[access]\nadvocates_see = "all"\n').advocates_see is AdvocatesSee.ALL
+    with pytest.raises(PolicyFileError, match=r"line 2 \(access.advocates_see\)"):
+        parse_policy('[access]\nadvocates_see = "team"\n')
 
 
 def test_a_policy_that_is_not_toml_is_refused_with_its_position() -> None:

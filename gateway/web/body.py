@@ -1,0 +1,108 @@
+"""Request bodies are read under two rules before anything parses them.
+
+A body over ``MAX_BODY_BYTES`` is refused while it is still arriving (no record
+is larger, and parsing a huge body would stall every live call on this one
+process). A JSON object with a key written twice is refused: the parser would
+keep the last one silently, so ``{"caller_id": "withhold", "caller_id": "masked"}``
+could mean something other than what an admin read before sending it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.errors import BadInput
+from gateway.web.errors import error_body
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class RequestTooLarge(BadInput):
+    error_id = "request-too-large"
+    http_status = 413
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise _DuplicateKey
+    return dict(pairs)
+
+
+def body_problem(body: bytes) -> BadInput | None:
+    """Why a JSON body is refused before parsing (a key written twice), or None."""
+    try:
+        json.loads(body, object_pairs_hook=_refuse_duplicates)
+    except _DuplicateKey:
+        return BadInput("the JSON body names a field twice: send each field once")
+    except ValueError:
+        return None  # not JSON at all: the route's own validation says so
+    return None
+
+
+class BodyRules:
+    """ASGI middleware: the size limit while reading, then the duplicate-key rule."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send, self._too_large())
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send, self._too_large())
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        problem = body_problem(body) if body else None
+        if problem is not None:
+            await self._refuse(scope, receive, send, problem)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+    def _too_large(self) -> RequestTooLarge:
+        return RequestTooLarge(f"the request body is larger than {self.max_bytes // 1024} KiB")
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, exc: BadInput) -> None:
+        response = JSONResponse(status_code=exc.http_status, content=error_body(exc))
+        await response(scope, receive, send)
+
+
+def _replay(body: bytes, then: Receive) -> Receive:
+    """The body already read, once; afterwards the client's own messages (a disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await then()
+
+    return receive
