@@ -9,11 +9,18 @@ overwrite one and every write is atomic (temporary file, fsync, rename).
 Key file (JSON, mode 0600, keys listed oldest first)::
 
     {"version": 1,
-     "keys": [{"id": "k1", "created": ISO8601, "retired": ISO8601 | null, "key": base64}],
+     "keys": [{"id": "k3f9a01c2", "created": ISO8601, "retired": ISO8601 | null, "key": base64}],
      "index_key": base64}
 
 Exactly one key is active (not retired), and it is the last one listed. Retired keys
-are kept so older ciphertexts, and older backups, stay readable.
+are kept so older ciphertexts, and older backups, stay readable. Key ids are random
+(older files have ``k1``, ``k2``...): two key files never share one, so a value written
+under another key file names a key this one does not hold.
+
+Fingerprint: HMAC-SHA256 under ``index_key`` of a fixed label. The database records it
+(``gateway.people.keybinding``) so a command run with another key file refuses instead
+of writing values nobody can read together. It survives rotation (the index key is
+never rotated) and reveals nothing about any key.
 
 Ciphertext: ``b"sd1:" + key_id + b":" + base64(nonce + AES-256-GCM(plaintext))``,
 ASCII, fitting a text or blob column. The *purpose* (``"participant.phone"``) is the
@@ -28,6 +35,7 @@ lookups keep working across rotations. Callers normalise first (``PhoneNumber.e1
 Errors (neither message ever contains plaintext or key bytes)::
 
     KeyFileError      the key file is missing, unreadable, corrupt or open to others
+    KeyFileMissing    there is no key file at the path (a KeyFileError)
     DecryptionError   a value cannot be decrypted: wrong or missing key, altered, or
                       stored under another purpose; never garbage, never None
 """
@@ -63,12 +71,18 @@ _NONCE_BYTES: Final = 12
 _TAG_BYTES: Final = 16
 _KEY_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _PURPOSE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+#: Holds a space, which no purpose may: a fingerprint never equals a blind index.
+_FINGERPRINT_LABEL: Final = b"safedial key file fingerprint v1"
 
 PathArg = str | os.PathLike[str]
 
 
 class KeyFileError(KeysUnavailable):
     """The key file cannot be used. The message says what to do about it."""
+
+
+class KeyFileMissing(KeyFileError):
+    """No key file at the path; whoever knows whether data exists says what to do."""
 
 
 class DecryptionError(KeysUnavailable):
@@ -109,6 +123,11 @@ class KeyRing:
     @property
     def active_key_id(self) -> str:
         return self._keys[-1].id
+
+    @property
+    def fingerprint(self) -> str:
+        """Names this key file (and its rotations) without revealing a key: see the module."""
+        return hmac.new(self._index_key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
 
     def key_ids(self) -> tuple[KeyInfo, ...]:
         """Every key id, oldest first, and whether it is retired (all but the last are)."""
@@ -157,21 +176,36 @@ class KeyRing:
         """Retire the active key, add a new active one, save atomically; return the new ring.
 
         Old keys are kept so existing rows and older backups stay readable; move rows to
-        the new key with ``needs_reencrypt``/``reencrypt``. The index key is not rotated
-        (blind indexes would stop matching). Refuses if the file changed since loading,
-        because saving over it could drop a key someone else just added.
+        the new key with ``needs_reencrypt``/``reencrypt``. To re-encrypt *before* the file
+        changes (so a failure leaves it as it was), use ``rotated`` then ``save_over``.
+        """
+        ring = self.rotated(now=now)
+        ring.save_over(path, previous=self)
+        return ring
+
+    def rotated(self, *, now: datetime | None = None) -> KeyRing:
+        """The next ring (active key retired, a new one active), in memory only.
+
+        The index key is not rotated (blind indexes would stop matching), so the
+        fingerprint stays the same.
+        """
+        stamp = _timestamp(now)
+        kept = [_Key(k.id, k.created, k.retired or stamp, k.material) for k in self._keys]
+        fresh = _Key(_new_id(), stamp, None, AESGCM.generate_key(bit_length=256))
+        return KeyRing([*kept, fresh], self._index_key)
+
+    def save_over(self, path: PathArg, *, previous: KeyRing) -> None:
+        """Replace the key file, which must still hold ``previous`` exactly.
+
+        Refuses if the file changed since loading, because saving over it could drop
+        a key someone else just added.
         """
         path = Path(path)
-        if not self._same_keys(KeyRing.load(path)):
+        if not previous._same_keys(KeyRing.load(path)):
             raise KeyFileError(
                 f"the key file at {path} changed since it was loaded: load it again, then rotate"
             )
-        stamp = _timestamp(now)
-        kept = [_Key(k.id, k.created, k.retired or stamp, k.material) for k in self._keys]
-        fresh = _Key(_next_id(self._keys), stamp, None, AESGCM.generate_key(bit_length=256))
-        ring = KeyRing([*kept, fresh], self._index_key)
-        _write_atomically(path, ring._to_json(), overwrite=True)
-        return ring
+        _write_atomically(path, self._to_json(), overwrite=True)
 
     def _same_keys(self, other: KeyRing) -> bool:
         mine = [(k.id, k.material) for k in self._keys]
@@ -203,7 +237,7 @@ def init_key_file(path: PathArg, *, now: datetime | None = None) -> KeyRing:
     Overwriting a key file would make every value encrypted under it unreadable.
     """
     path = Path(path)
-    key = _Key("k1", _timestamp(now), None, AESGCM.generate_key(bit_length=256))
+    key = _Key(_new_id(), _timestamp(now), None, AESGCM.generate_key(bit_length=256))
     ring = KeyRing([key], secrets.token_bytes(_KEY_BYTES))
     _write_atomically(path, ring._to_json(), overwrite=False)
     return ring
@@ -225,7 +259,7 @@ def _read_json(path: Path) -> Any:
             )
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise KeyFileError(
+        raise KeyFileMissing(
             f"no key file at {path}: create one with `safedial keys init` "
             "(keep a copy safe: a lost key file means lost data)"
         ) from None
@@ -365,12 +399,9 @@ def _utf8(text: str) -> bytes:
         raise ValueError("the text is not valid Unicode (unpaired surrogate)") from None
 
 
-def _next_id(keys: Sequence[_Key]) -> str:
-    taken = {key.id for key in keys}
-    number = len(keys) + 1
-    while f"k{number}" in taken:
-        number += 1
-    return f"k{number}"
+def _new_id() -> str:
+    """Random, so a value written under another key file never names a key of this one."""
+    return "k" + secrets.token_hex(4)
 
 
 def _timestamp(now: datetime | None) -> str:

@@ -7,6 +7,7 @@ import copy
 import json
 import os
 import pickle
+import re
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,11 +48,12 @@ def _rewrite(path: Path, change) -> None:
 def test_init_creates_a_key_file_with_one_active_key(key_file: Path, ring: KeyRing) -> None:
     doc = json.loads(key_file.read_text())
     assert doc["version"] == 1
-    assert [(k["id"], k["retired"]) for k in doc["keys"]] == [("k1", None)]
+    assert [k["retired"] for k in doc["keys"]] == [None]
+    assert re.fullmatch(r"k[0-9a-f]{8}", doc["keys"][0]["id"]), "random, unlike any other file's"
     assert len(base64.b64decode(doc["keys"][0]["key"])) == 32
     assert len(base64.b64decode(doc["index_key"])) == 32
     assert datetime.fromisoformat(doc["keys"][0]["created"]).tzinfo is not None
-    assert ring.active_key_id == "k1"
+    assert ring.active_key_id == doc["keys"][0]["id"]
 
 
 def test_the_key_file_is_readable_by_its_owner_only(key_file: Path, ring: KeyRing) -> None:
@@ -183,7 +185,7 @@ def test_ciphertext_contains_no_plaintext_bytes(ring: KeyRing) -> None:
 def test_ciphertext_is_ascii_in_the_documented_format(ring: KeyRing) -> None:
     blob = ring.encrypt(PARTICIPANT, purpose=PHONE)
     prefix, key_id, encoded = blob.split(b":")
-    assert (prefix, key_id) == (b"sd1", b"k1")
+    assert (prefix, key_id) == (b"sd1", ring.active_key_id.encode())
     assert blob.decode("ascii")
     assert len(base64.b64decode(encoded, validate=True)) == 12 + len(PARTICIPANT) + 16
 
@@ -194,17 +196,20 @@ def test_the_same_plaintext_encrypts_differently_each_time(ring: KeyRing) -> Non
 
 
 def test_a_wrong_key_fails_loudly(tmp_path: Path, ring: KeyRing) -> None:
-    other = init_key_file(tmp_path / "other.json")  # also has a "k1", with different bytes
+    other = init_key_file(tmp_path / "other.json")
     blob = ring.encrypt(PARTICIPANT, purpose=PHONE)
-    with pytest.raises(
-        DecryptionError, match=r"cannot decrypt participant\.phone: wrong or missing key k1"
-    ):
+    with pytest.raises(DecryptionError, match=rf"cannot decrypt participant\.phone: wrong or "
+                                              rf"missing key {ring.active_key_id}"):
         other.decrypt(blob, purpose=PHONE)
+    same_id = b"sd1:" + other.active_key_id.encode() + blob[len(b"sd1:") + 9:]
+    with pytest.raises(DecryptionError, match="or the value was altered"):
+        other.decrypt(same_id, purpose=PHONE)
 
 
 def test_an_unknown_key_id_fails_loudly(key_file: Path, ring: KeyRing) -> None:
-    blob = ring.rotate(key_file).encrypt(PARTICIPANT, purpose=PHONE)
-    with pytest.raises(DecryptionError, match="wrong or missing key k2"):
+    rotated = ring.rotate(key_file)
+    blob = rotated.encrypt(PARTICIPANT, purpose=PHONE)
+    with pytest.raises(DecryptionError, match=f"wrong or missing key {rotated.active_key_id}"):
         ring.decrypt(blob, purpose=PHONE)
 
 
@@ -276,7 +281,8 @@ def test_rotation_keeps_every_old_ciphertext_readable(key_file: Path, ring: KeyR
         blobs[ring.active_key_id] = ring.encrypt(f"code word {generation}", purpose=CODE_WORD)
         ring = ring.rotate(key_file)
     reloaded = KeyRing.load(key_file)
-    assert reloaded.active_key_id == "k4"
+    assert reloaded.active_key_id == ring.active_key_id
+    assert len({info.id for info in reloaded.key_ids()}) == 4
     for generation, (key_id, blob) in enumerate(blobs.items()):
         assert blob.startswith(b"sd1:" + key_id.encode() + b":")
         assert reloaded.decrypt(blob, purpose=CODE_WORD) == f"code word {generation}"
@@ -287,20 +293,22 @@ def test_rotation_retires_the_old_key_and_activates_a_new_one(
 ) -> None:
     later = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
     rotated = ring.rotate(key_file, now=later)
-    assert rotated.key_ids() == (("k1", True), ("k2", False))
-    assert [(info.id, info.retired) for info in rotated.key_ids()] == [("k1", True), ("k2", False)]
-    assert rotated.active_key_id == "k2"
+    first, second = ring.active_key_id, rotated.active_key_id
+    assert rotated.key_ids() == ((first, True), (second, False))
+    assert [(info.id, info.retired) for info in rotated.key_ids()] == [(first, True),
+                                                                       (second, False)]
+    assert first != second
     assert KeyRing.load(key_file).key_ids() == rotated.key_ids()
     entries = json.loads(key_file.read_text())["keys"]
     assert entries[0]["retired"] == entries[1]["created"] == "2031-05-06T07:08:09+00:00"
-    assert rotated.encrypt("x", purpose=CODE_WORD).startswith(b"sd1:k2:")
+    assert rotated.encrypt("x", purpose=CODE_WORD).startswith(b"sd1:" + second.encode() + b":")
 
 
 def test_rotation_refuses_a_key_file_changed_since_loading(key_file: Path, ring: KeyRing) -> None:
-    ring.rotate(key_file)  # someone else rotated; `ring` is stale
+    theirs = ring.rotate(key_file)  # someone else rotated; `ring` is stale
     with pytest.raises(KeyFileError, match="changed since it was loaded"):
         ring.rotate(key_file)
-    assert [i.id for i in KeyRing.load(key_file).key_ids()] == ["k1", "k2"]
+    assert KeyRing.load(key_file).key_ids() == theirs.key_ids()
 
 
 def test_reencryption_moves_a_value_to_the_active_key(key_file: Path, ring: KeyRing) -> None:
@@ -310,7 +318,7 @@ def test_reencryption_moves_a_value_to_the_active_key(key_file: Path, ring: KeyR
     assert rotated.needs_reencrypt(old)
     new = rotated.reencrypt(old, purpose=PHONE)
     assert not rotated.needs_reencrypt(new)
-    assert new.startswith(b"sd1:k2:")
+    assert new.startswith(b"sd1:" + rotated.active_key_id.encode() + b":")
     assert rotated.decrypt(new, purpose=PHONE) == PARTICIPANT
 
 
@@ -364,7 +372,7 @@ def test_the_keyring_never_shows_key_bytes(key_file: Path, ring: KeyRing) -> Non
     secrets = _key_material(key_file)
     raw = [base64.b64decode(s) for s in secrets]
     shown = " ".join([repr(ring), str(ring), f"{ring}", repr(ring.key_ids()), str(ring.key_ids())])
-    assert shown.startswith("<KeyRing active=k2 keys=2>")
+    assert shown.startswith(f"<KeyRing active={ring.active_key_id} keys=2>")
     assert not any(secret in shown for secret in secrets)
     assert not any(repr(material) in shown or material.hex() in shown for material in raw)
 
