@@ -26,6 +26,7 @@ from gateway.errors import BadInput
 from gateway.pbx import guard
 from gateway.pbx.process import known_numbers, layout_for
 from gateway.pbx.render import ami_secret
+from gateway.people import keybinding
 from gateway.people import service as people_service
 from gateway.phone import PhoneNumber
 from gateway.policyfile import load_policy
@@ -87,8 +88,11 @@ class AppContext:
 
     @cached_property
     def keys(self) -> KeyRing:
-        """The key ring, loaded on first use (commands that need no secret work without it)."""
-        return KeyRing.load(self.settings.key_file)
+        """The key ring, loaded on first use (commands that need no secret work without it).
+
+        Refused unless it is the key file this database's values were written with.
+        """
+        return keybinding.open_keys(self.db, self.settings.key_file)
 
     def call_control(self) -> AmiCallControl:
         return call_control_for(self.settings)

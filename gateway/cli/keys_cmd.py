@@ -7,9 +7,10 @@ import sys
 from typing import Any
 
 from gateway.errors import ExitCode
+from gateway.people import keybinding
 from gateway.people.rotation import reencrypt_all
 from gateway.settings import get_settings
-from gateway.storage.keyring import KeyRing, init_key_file
+from gateway.storage.keyring import KeyFileError, KeyRing, init_key_file
 from gateway.wiring import build_context
 
 LOST_KEY_WARNING = (
@@ -30,7 +31,14 @@ def register(commands: Any) -> None:
 
 
 def _init(_args: argparse.Namespace) -> int:
-    path = get_settings().key_file
+    ctx = build_context()
+    path = ctx.settings.key_file
+    with ctx.db.unit_of_work() as session:
+        if not path.exists() and keybinding.holds_ciphertext(session):
+            raise KeyFileError(
+                f"no key file at {path}, but the database holds values encrypted with one: "
+                "restore that key file from your safe copy (a new key file cannot open them)"
+            )
     init_key_file(path)
     print(f"created key file {path}")
     print(LOST_KEY_WARNING, file=sys.stderr)
@@ -38,10 +46,15 @@ def _init(_args: argparse.Namespace) -> int:
 
 
 def _rotate(_args: argparse.Namespace) -> int:
+    """Re-encrypt every row under the new key *before* saving the key file, so a value
+    that does not decrypt stops the rotation with the key file as it was."""
     ctx = build_context()
-    rotated = KeyRing.load(ctx.settings.key_file).rotate(ctx.settings.key_file)
+    current = ctx.keys
+    rotated = current.rotated()
     with ctx.db.unit_of_work() as session:
         touched = reencrypt_all(session, keys=rotated, actor="cli")
+        session.flush()
+        rotated.save_over(ctx.settings.key_file, previous=current)
     print(f"active key is now {rotated.active_key_id}; re-encrypted {touched} record(s)")
     print(LOST_KEY_WARNING, file=sys.stderr)
     return ExitCode.OK

@@ -177,3 +177,17 @@ class LockClearanceRow(Base):
     mode: Mapped[str] = mapped_column(String(16), index=True)
     actor: Mapped[str] = mapped_column(String(64))
     cleared_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KeyFileBindingRow(Base):
+    """The fingerprint of the key file this database's ciphertexts belong to (one row).
+
+    Recorded the first time a key file is used with the database; a command run with
+    another key file is refused before it reads or writes a secret.
+    """
+
+    __tablename__ = "key_file_binding"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,95 @@
+"""The key file belongs to the database: open it only with the one its values were written with.
+
+A command run with another key file (a test file, a colleague's, a fresh ``keys init``)
+would otherwise write new values no one could read alongside the old ones, or fail on
+every read with a puzzling message. So the database records the key file's fingerprint
+(``KeyRing.fingerprint``, which reveals no key) the first time one is used with it, and
+from then on any other key file is refused before a single secret is read or written.
+
+A database from before the fingerprint was recorded is bound on first use, but only
+after the key file has opened one of its stored values: an existing database is never
+bound to a key file that cannot read it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.errors import KeysUnavailable
+from gateway.people.service import ADVOCATE_PHONE_PURPOSE, PHONE_PURPOSE
+from gateway.storage.db import Database
+from gateway.storage.keyring import DecryptionError, KeyFileMissing, KeyRing
+from gateway.storage.tables import AdvocateRow, KeyFileBindingRow, ParticipantRow
+
+_ONLY_ROW = 1
+
+
+class KeyFileMismatch(KeysUnavailable):
+    """The key file is not the one the database's values were written with."""
+
+    error_id = "key-file-mismatch"
+
+
+def open_keys(db: Database, key_file: Path, *, now: datetime | None = None) -> KeyRing:
+    """Load the key file and check it belongs to ``db`` (binding it on first use)."""
+    try:
+        keys = KeyRing.load(key_file)
+    except KeyFileMissing:
+        with db.unit_of_work() as session:
+            if holds_ciphertext(session):
+                raise KeyFileMissing(
+                    f"no key file at {key_file}, but the database holds values encrypted "
+                    "with one: restore that key file from your safe copy (a new key file "
+                    "cannot open them)"
+                ) from None
+        raise
+    with db.unit_of_work() as session:
+        bind(session, keys=keys, key_file=key_file, now=now)
+    return keys
+
+
+def holds_ciphertext(session: Session) -> bool:
+    """True once any value was encrypted here, or a key file was bound."""
+    return any(session.scalars(select(table.id).limit(1)).first() is not None
+               for table in (KeyFileBindingRow, ParticipantRow, AdvocateRow))
+
+
+def bind(session: Session, *, keys: KeyRing, key_file: Path, now: datetime | None = None
+         ) -> None:
+    """Refuse ``keys`` unless they are the database's; record them if it has none yet."""
+    row = session.get(KeyFileBindingRow, _ONLY_ROW)
+    if row is not None:
+        if not hmac.compare_digest(row.fingerprint, keys.fingerprint):
+            raise _mismatch(key_file)
+        return
+    if not _opens_a_stored_value(session, keys):
+        raise _mismatch(key_file)
+    session.add(KeyFileBindingRow(id=_ONLY_ROW, fingerprint=keys.fingerprint,
+                                  bound_at=now or datetime.now(UTC)))
+
+
+def _opens_a_stored_value(session: Session, keys: KeyRing) -> bool:
+    """True if the database stores nothing yet, or ``keys`` decrypt a stored number."""
+    participant = session.scalars(select(ParticipantRow).limit(1)).first()
+    advocate = session.scalars(select(AdvocateRow).limit(1)).first()
+    try:
+        if participant is not None:
+            keys.decrypt(participant.phone_enc.encode("ascii"), purpose=PHONE_PURPOSE)
+        elif advocate is not None:
+            keys.decrypt(advocate.phone_enc.encode("ascii"), purpose=ADVOCATE_PHONE_PURPOSE)
+    except DecryptionError:
+        return False
+    return True
+
+
+def _mismatch(key_file: Path) -> KeyFileMismatch:
+    return KeyFileMismatch(
+        f"the key file at {key_file} is not the one this database's values were written "
+        "with: nothing was read or written. Set SAFEDIAL_KEY_FILE to that key file (or "
+        "restore it from your safe copy)"
+    )

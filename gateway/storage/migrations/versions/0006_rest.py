@@ -1,0 +1,30 @@
+"""data at rest: the key file the database belongs to
+
+Revision ID: 0006_rest
+Revises: 0005
+Create Date: 2026-11-25 23:40:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0006_rest'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # one row: the fingerprint of the key file (never a key), recorded on first use
+    op.create_table(
+        'key_file_binding',
+        sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('fingerprint', sa.String(length=64), nullable=False),
+        sa.Column('bound_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('key_file_binding')
