@@ -11,6 +11,9 @@ every user of the engine (units of work, migrations, the scheduler's job store) 
 one ``DatabaseUnavailable`` that names the kind of problem (locked, read-only,
 corrupt, ...) and never the SQL or its values; the engine hides parameters from
 its own messages and logs as well (``hide_parameters``).
+
+A SQLite file is private (``gateway.storage.private``): created 600 in a 700 folder,
+and refused at start-up if other users could open it.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.errors import DatabaseUnavailable
+from gateway.storage.private import check_private_file, create_private_file, make_private_folder
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: How long SQLite waits for another writer's lock before giving up (``?timeout=`` wins).
@@ -80,11 +84,24 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Made 600 in a 700 folder before SQLite opens it (SQLite would follow the umask, and
+    gives its journal files the database's mode); an existing one others can open is
+    refused, like the key file."""
+    try:
+        make_private_folder(path.parent)
+        create_private_file(path)
+    except OSError as exc:
+        raise DatabaseUnavailable(f"database unavailable: cannot create the file at {path}: "
+                                  f"{exc.strerror}", reason="cannot-open") from None
+    check_private_file(path, what="database")
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
-    if sqlite and parsed.database and not parsed.query.get("uri"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if sqlite and parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+        _private_sqlite_file(Path(parsed.database))
     connect_args: dict[str, float] = {}
     if sqlite and "timeout" not in parsed.query:
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_S

@@ -63,6 +63,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gateway.errors import KeysUnavailable
+from gateway.storage.private import make_private_folder
 
 FILE_VERSION: Final = 1
 PREFIX: Final = b"sd1:"
@@ -273,7 +274,7 @@ def _read_json(path: Path) -> Any:
 
 def _write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise KeyFileError(f"cannot write the key file at {path}: {exc.strerror}") from None
