@@ -1,4 +1,4 @@
-"""``safedial keys init|rotate|status``: the encryption keys, kept outside the database."""
+"""``safedial keys init|rotate|rebind|status``: the encryption keys, kept outside the database."""
 
 from __future__ import annotations
 
@@ -27,6 +27,9 @@ def register(commands: Any) -> None:
     actions.add_parser("rotate", help="new active key; re-encrypt everything; keep old keys "
                                       "(retired) so older backups stay restorable").set_defaults(
         handler=_rotate)
+    actions.add_parser("rebind", help="re-encrypt values from before values were bound to "
+                                      "their row (sd1:) so each opens only in its own row"
+                       ).set_defaults(handler=_rebind)
     actions.add_parser("status", help="key ids, which is active").set_defaults(handler=_status)
 
 
@@ -57,6 +60,17 @@ def _rotate(_args: argparse.Namespace) -> int:
         rotated.save_over(ctx.settings.key_file, previous=current)
     print(f"active key is now {rotated.active_key_id}; re-encrypted {touched} record(s)")
     print(LOST_KEY_WARNING, file=sys.stderr)
+    return ExitCode.OK
+
+
+def _rebind(_args: argparse.Namespace) -> int:
+    """Once after upgrading: rows written before values were bound to their row stay
+    readable, but only a rewrite stops one being swapped into another row."""
+    ctx = build_context()
+    keys = ctx.keys
+    with ctx.db.unit_of_work() as session:
+        touched = reencrypt_all(session, keys=keys, actor="cli", action="keys.rebound")
+    print(f"every value is bound to its row; checked {touched} record(s)")
     return ExitCode.OK
 
 

@@ -79,9 +79,11 @@ def _opens_a_stored_value(session: Session, keys: KeyRing) -> bool:
     advocate = session.scalars(select(AdvocateRow).limit(1)).first()
     try:
         if participant is not None:
-            keys.decrypt(participant.phone_enc.encode("ascii"), purpose=PHONE_PURPOSE)
+            keys.decrypt(participant.phone_enc.encode("ascii"), purpose=PHONE_PURPOSE,
+                         record=participant.id)
         elif advocate is not None:
-            keys.decrypt(advocate.phone_enc.encode("ascii"), purpose=ADVOCATE_PHONE_PURPOSE)
+            keys.decrypt(advocate.phone_enc.encode("ascii"), purpose=ADVOCATE_PHONE_PURPOSE,
+                         record=advocate.id)
     except DecryptionError:
         return False
     return True

@@ -22,11 +22,16 @@ Fingerprint: HMAC-SHA256 under ``index_key`` of a fixed label. The database reco
 of writing values nobody can read together. It survives rotation (the index key is
 never rotated) and reveals nothing about any key.
 
-Ciphertext: ``b"sd1:" + key_id + b":" + base64(nonce + AES-256-GCM(plaintext))``,
-ASCII, fitting a text or blob column. The *purpose* (``"participant.phone"``) is the
-associated data, so a ciphertext copied into another field fails to decrypt instead
-of being shown as the wrong thing. Nonces are random (96 bits): safe for far more
+Ciphertext: ``b"sd2:" + key_id + b":" + base64(nonce + AES-256-GCM(plaintext))``,
+ASCII, fitting a text or blob column. The associated data is the *purpose*
+(``"participant.phone"``) and the *record* (the row's id), so a ciphertext copied into
+another field, or swapped into another row, fails to decrypt instead of being shown
+(or dialled) as the wrong person's. Nonces are random (96 bits): safe for far more
 values than a program stores under one key.
+
+``sd1:`` values, from before values were bound to their row, have the purpose alone
+as associated data. They still decrypt, and ``needs_reencrypt`` reports them, so
+``safedial keys rebind`` (or ``keys rotate``) rewrites them as ``sd2:``.
 
 Blind index: HMAC-SHA256 under ``index_key`` recognises a value ("is this number
 already on file?") without storing it. ``rotate()`` does not change ``index_key``, so
@@ -66,7 +71,9 @@ from gateway.errors import KeysUnavailable
 from gateway.storage.private import make_private_folder
 
 FILE_VERSION: Final = 1
-PREFIX: Final = b"sd1:"
+PREFIX: Final = b"sd2:"
+#: Before values were bound to their row: readable, rewritten by ``keys rebind``.
+LEGACY_PREFIX: Final = b"sd1:"
 _KEY_BYTES: Final = 32
 _NONCE_BYTES: Final = 12
 _TAG_BYTES: Final = 16
@@ -134,20 +141,24 @@ class KeyRing:
         """Every key id, oldest first, and whether it is retired (all but the last are)."""
         return tuple(KeyInfo(key.id, key.retired is not None) for key in self._keys)
 
-    def encrypt(self, plaintext: str, *, purpose: str) -> bytes:
-        """Encrypt under the active key, bound to ``purpose``; a fresh nonce every time."""
+    def encrypt(self, plaintext: str, *, purpose: str, record: str) -> bytes:
+        """Encrypt under the active key, bound to ``purpose`` and ``record`` (the row id);
+        a fresh nonce every time."""
         if not isinstance(plaintext, str):
             raise TypeError("encrypt() takes the text itself (for a number: number.e164)")
-        aad = _purpose_bytes(purpose)
+        aad = _associated(PREFIX, purpose, record)
         nonce = secrets.token_bytes(_NONCE_BYTES)
         key_id = self.active_key_id
         sealed = self._ciphers[key_id].encrypt(nonce, _utf8(plaintext), aad)
         return PREFIX + key_id.encode("ascii") + b":" + base64.b64encode(nonce + sealed)
 
-    def decrypt(self, blob: bytes, *, purpose: str) -> str:
-        """Decrypt with the key named in ``blob`` (retired ones too), else ``DecryptionError``."""
-        aad = _purpose_bytes(purpose)
-        key_id, payload = _split(blob, purpose)
+    def decrypt(self, blob: bytes, *, purpose: str, record: str) -> str:
+        """Decrypt with the key named in ``blob`` (retired ones too), else ``DecryptionError``.
+
+        The value must have been written for this ``purpose`` and this ``record``.
+        """
+        prefix, key_id, payload = _split(blob, purpose)
+        aad = _associated(prefix, purpose, record)
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise DecryptionError(f"cannot decrypt {purpose}: wrong or missing key {key_id}")
@@ -156,17 +167,21 @@ class KeyRing:
         except InvalidTag:
             raise DecryptionError(
                 f"cannot decrypt {purpose}: wrong or missing key {key_id} "
-                "(or the value was altered, or it belongs to another field)"
+                "(or the value was altered, or it belongs to another field or record)"
             ) from None
         return plain.decode("utf-8")
 
     def needs_reencrypt(self, blob: bytes) -> bool:
-        """True when ``blob`` is not under the active key: after a rotation, re-encrypt it."""
-        return _split(blob, "value")[0] != self.active_key_id
+        """True when ``blob`` is not under the active key (after a rotation) or not bound to
+        its row (an ``sd1:`` value): re-encrypt it."""
+        prefix, key_id, _ = _split(blob, "value")
+        return prefix != PREFIX or key_id != self.active_key_id
 
-    def reencrypt(self, blob: bytes, *, purpose: str) -> bytes:
-        """A fresh ciphertext of the same value under the active key (checks the old one)."""
-        return self.encrypt(self.decrypt(blob, purpose=purpose), purpose=purpose)
+    def reencrypt(self, blob: bytes, *, purpose: str, record: str) -> bytes:
+        """A fresh, row-bound ciphertext of the same value under the active key (checks the
+        old one, so a value swapped in from another row fails here too)."""
+        plain = self.decrypt(blob, purpose=purpose, record=record)
+        return self.encrypt(plain, purpose=purpose, record=record)
 
     def blind_index(self, value: str, *, purpose: str) -> str:
         """HMAC-SHA256 (hex) of ``value`` for ``purpose``: equal values match, nothing is stored."""
@@ -366,15 +381,16 @@ def _decode_key(text: Any, name: str, fail: Callable[[str], NoReturn]) -> bytes:
 # --- small helpers ------------------------------------------------------------------------
 
 
-def _split(blob: bytes, purpose: str) -> tuple[str, bytes]:
-    """Key id and nonce+ciphertext of a blob; a blob that is not ours is refused unread."""
+def _split(blob: bytes, purpose: str) -> tuple[bytes, str, bytes]:
+    """Prefix, key id and nonce+ciphertext of a blob; one that is not ours is refused unread."""
     malformed = DecryptionError(f"cannot decrypt {purpose}: not a SafeDial ciphertext")
     if not isinstance(blob, bytes | bytearray | memoryview):
         raise TypeError("a ciphertext is bytes")
     blob = bytes(blob)
-    if not blob.startswith(PREFIX):
+    prefix = blob[: len(PREFIX)]
+    if prefix not in (PREFIX, LEGACY_PREFIX):
         raise malformed
-    key_part, separator, encoded = blob[len(PREFIX) :].partition(b":")
+    key_part, separator, encoded = blob[len(prefix) :].partition(b":")
     key_id = key_part.decode("ascii", errors="replace")
     if not separator or not _KEY_ID.fullmatch(key_id):
         raise malformed
@@ -384,7 +400,16 @@ def _split(blob: bytes, purpose: str) -> tuple[str, bytes]:
         raise malformed from None
     if len(payload) < _NONCE_BYTES + _TAG_BYTES:
         raise malformed
-    return key_id, payload
+    return prefix, key_id, payload
+
+
+def _associated(prefix: bytes, purpose: str, record: str) -> bytes:
+    """The associated data: the purpose, and for row-bound (``sd2:``) values the record."""
+    if not isinstance(record, str) or not _PURPOSE.fullmatch(record):
+        raise ValueError("record must be the row's id, a plain name such as 'p_1a2b'")
+    if prefix == LEGACY_PREFIX:
+        return _purpose_bytes(purpose)
+    return _purpose_bytes(purpose) + b"\0" + record.encode("ascii")
 
 
 def _purpose_bytes(purpose: str) -> bytes:
