@@ -8,7 +8,10 @@ from then on any other key file is refused before a single secret is read or wri
 
 A database from before the fingerprint was recorded is bound on first use, but only
 after the key file has opened one of its stored values: an existing database is never
-bound to a key file that cannot read it.
+bound to a key file that cannot read it. The binding also remembers whether values from
+before row binding (``sd1:``) may remain, until ``keys rebind`` or ``keys rotate``
+rewrites them all; after that the ring refuses such a value (it can only have been
+copied in).
 """
 
 from __future__ import annotations
@@ -49,8 +52,7 @@ def open_keys(db: Database, key_file: Path, *, now: datetime | None = None) -> K
                 ) from None
         raise
     with db.unit_of_work() as session:
-        bind(session, keys=keys, key_file=key_file, now=now)
-    return keys
+        return bind(session, keys=keys, key_file=key_file, now=now)
 
 
 def holds_ciphertext(session: Session) -> bool:
@@ -60,17 +62,35 @@ def holds_ciphertext(session: Session) -> bool:
 
 
 def bind(session: Session, *, keys: KeyRing, key_file: Path, now: datetime | None = None
-         ) -> None:
-    """Refuse ``keys`` unless they are the database's; record them if it has none yet."""
+         ) -> KeyRing:
+    """Refuse ``keys`` unless they are the database's; record them if it has none yet.
+
+    Returns the ring to use: one refusing values from before row binding (``sd1:``)
+    once none can remain (all rebound, or none were ever stored).
+    """
+    row = session.get(KeyFileBindingRow, _ONLY_ROW)
+    if row is None:
+        if not _opens_a_stored_value(session, keys):
+            raise _mismatch(key_file)
+        row = KeyFileBindingRow(id=_ONLY_ROW, fingerprint=keys.fingerprint,
+                                bound_at=now or datetime.now(UTC),
+                                legacy_values=_stores_values(session))
+        session.add(row)
+    elif not hmac.compare_digest(row.fingerprint, keys.fingerprint):
+        raise _mismatch(key_file)
+    return keys if row.legacy_values else keys.refusing_legacy()
+
+
+def mark_all_rebound(session: Session) -> None:
+    """Every stored value is row-bound now: from here on an ``sd1:`` value is refused."""
     row = session.get(KeyFileBindingRow, _ONLY_ROW)
     if row is not None:
-        if not hmac.compare_digest(row.fingerprint, keys.fingerprint):
-            raise _mismatch(key_file)
-        return
-    if not _opens_a_stored_value(session, keys):
-        raise _mismatch(key_file)
-    session.add(KeyFileBindingRow(id=_ONLY_ROW, fingerprint=keys.fingerprint,
-                                  bound_at=now or datetime.now(UTC)))
+        row.legacy_values = False
+
+
+def _stores_values(session: Session) -> bool:
+    return any(session.scalars(select(table.id).limit(1)).first() is not None
+               for table in (ParticipantRow, AdvocateRow))
 
 
 def _opens_a_stored_value(session: Session, keys: KeyRing) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.audit import service as audit
+from gateway.people import keybinding
 from gateway.people.service import (
     ADVOCATE_PHONE_PURPOSE,
     CODE_WORD_PURPOSE,
@@ -46,5 +47,6 @@ def reencrypt_all(session: Session, *, keys: KeyRing, actor: str,
     for advocate in session.scalars(select(AdvocateRow)):
         advocate.phone_enc = _again(keys, advocate.phone_enc, ADVOCATE_PHONE_PURPOSE, advocate.id)
         touched += 1
+    keybinding.mark_all_rebound(session)
     audit.append(session, actor=actor, action=action, fields=[f"records={touched}"])
     return touched

@@ -31,7 +31,8 @@ values than a program stores under one key.
 
 ``sd1:`` values, from before values were bound to their row, have the purpose alone
 as associated data. They still decrypt, and ``needs_reencrypt`` reports them, so
-``safedial keys rebind`` (or ``keys rotate``) rewrites them as ``sd2:``.
+``safedial keys rebind`` (or ``keys rotate``) rewrites them as ``sd2:``; from then on
+the database's ring is ``refusing_legacy()``, so an old value copied back in is refused.
 
 Blind index: HMAC-SHA256 under ``index_key`` recognises a value ("is this number
 already on file?") without storing it. ``rotate()`` does not change ``index_key``, so
@@ -115,11 +116,12 @@ class _Key:
 class KeyRing:
     """The program's keys, loaded from the key file. Build it with ``load`` or ``init_key_file``."""
 
-    __slots__ = ("_ciphers", "_index_key", "_keys")
+    __slots__ = ("_ciphers", "_index_key", "_keys", "_legacy")
 
-    def __init__(self, keys: Sequence[_Key], index_key: bytes) -> None:
+    def __init__(self, keys: Sequence[_Key], index_key: bytes, *, legacy: bool = True) -> None:
         self._keys = tuple(keys)
         self._index_key = index_key
+        self._legacy = legacy
         self._ciphers = {key.id: AESGCM(key.material) for key in self._keys}
 
     @classmethod
@@ -136,6 +138,11 @@ class KeyRing:
     def fingerprint(self) -> str:
         """Names this key file (and its rotations) without revealing a key: see the module."""
         return hmac.new(self._index_key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+    def refusing_legacy(self) -> KeyRing:
+        """The same keys, refusing ``sd1:`` values: for a database whose values were all
+        rebound, where one can only have been copied in (from an old backup, another row)."""
+        return KeyRing(self._keys, self._index_key, legacy=False)
 
     def key_ids(self) -> tuple[KeyInfo, ...]:
         """Every key id, oldest first, and whether it is retired (all but the last are)."""
@@ -159,6 +166,11 @@ class KeyRing:
         """
         prefix, key_id, payload = _split(blob, purpose)
         aad = _associated(prefix, purpose, record)
+        if prefix == LEGACY_PREFIX and not self._legacy:
+            raise DecryptionError(
+                f"cannot decrypt {purpose}: it is not bound to its record, but every stored "
+                "value was rebound, so it was copied in from elsewhere (an old backup?)"
+            )
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise DecryptionError(f"cannot decrypt {purpose}: wrong or missing key {key_id}")
@@ -208,7 +220,7 @@ class KeyRing:
         stamp = _timestamp(now)
         kept = [_Key(k.id, k.created, k.retired or stamp, k.material) for k in self._keys]
         fresh = _Key(_new_id(), stamp, None, AESGCM.generate_key(bit_length=256))
-        return KeyRing([*kept, fresh], self._index_key)
+        return KeyRing([*kept, fresh], self._index_key, legacy=self._legacy)
 
     def save_over(self, path: PathArg, *, previous: KeyRing) -> None:
         """Replace the key file, which must still hold ``previous`` exactly.

@@ -191,3 +191,5 @@ class KeyFileBindingRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     fingerprint: Mapped[str] = mapped_column(String(64))
     bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Values from before row binding (``sd1:``) may remain; False once all were rebound.
+    legacy_values: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -93,27 +93,63 @@ def test_keys_rotate_over_a_swapped_row_fails_leaving_the_key_file_as_it_was(
     assert phone_of(world, iris) == OTHER_NUMBER, "no row was changed either"
 
 
+def upgraded(world: AppContext) -> AppContext:
+    """The world as a database from before this SafeDial: no key file recorded yet."""
+    run_sql(world, "DELETE FROM key_file_binding")
+    return fresh(world)
+
+
+def fresh(world: AppContext) -> AppContext:
+    """A new process on the same database and key file."""
+    return AppContext(settings=world.settings, db=world.db, policy=world.policy)
+
+
 def test_a_value_from_before_row_binding_still_reads_and_rebind_binds_it(
     world: AppContext, capsys: pytest.CaptureFixture[str]
 ) -> None:
     rose = add_participant(world)
     run_sql(world, "UPDATE participants SET phone_enc = ? WHERE id = ?",
             legacy_value(world.settings.key_file, PARTICIPANT, PHONE), rose)
-    assert phone_of(world, rose) == PARTICIPANT
-    assert world.keys.needs_reencrypt(stored_phone(world, rose).encode())
+    old = upgraded(world)
+    assert phone_of(old, rose) == PARTICIPANT
+    assert old.keys.needs_reencrypt(stored_phone(old, rose).encode())
 
     assert main(["keys", "rebind"]) == ExitCode.OK
     assert "bound to its row" in capsys.readouterr().out
     assert stored_phone(world, rose).startswith("sd2:")
     assert not world.keys.needs_reencrypt(stored_phone(world, rose).encode())
-    assert phone_of(world, rose) == PARTICIPANT
+    assert phone_of(fresh(world), rose) == PARTICIPANT
+
+
+def test_once_every_value_was_rebound_an_old_value_copied_back_is_refused(
+    world: AppContext,
+) -> None:
+    rose = add_participant(world)
+    old_value = legacy_value(world.settings.key_file, PARTICIPANT, PHONE)
+    run_sql(world, "UPDATE participants SET phone_enc = ? WHERE id = ?", old_value, rose)
+    upgraded(world)
+    assert main(["keys", "rebind"]) == ExitCode.OK
+
+    run_sql(world, "UPDATE participants SET phone_enc = ? WHERE id = ?", old_value, rose)
+    with pytest.raises(DecryptionError, match="copied in from elsewhere"):
+        phone_of(fresh(world), rose)
+
+
+def test_a_database_that_never_held_old_values_refuses_one(world: AppContext) -> None:
+    rose = add_participant(world)
+    run_sql(world, "UPDATE participants SET phone_enc = ? WHERE id = ?",
+            legacy_value(world.settings.key_file, PARTICIPANT, PHONE), rose)
+    with pytest.raises(DecryptionError, match="not bound to its record"):
+        phone_of(fresh(world), rose)
 
 
 def test_keys_rotate_also_binds_values_from_before_row_binding(world: AppContext) -> None:
     rose = add_participant(world)
     run_sql(world, "UPDATE participants SET phone_enc = ? WHERE id = ?",
             legacy_value(world.settings.key_file, PARTICIPANT, PHONE), rose)
+    upgraded(world)
 
     assert main(["keys", "rotate"]) == ExitCode.OK
     rotated = KeyRing.load(world.settings.key_file)
     assert stored_phone(world, rose).startswith(f"sd2:{rotated.active_key_id}:")
+    assert phone_of(fresh(world), rose) == PARTICIPANT

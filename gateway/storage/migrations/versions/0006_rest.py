@@ -22,6 +22,8 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('fingerprint', sa.String(length=64), nullable=False),
         sa.Column('bound_at', sa.DateTime(timezone=True), nullable=False),
+        # values from before row binding (sd1:) may remain; false once all were rebound
+        sa.Column('legacy_values', sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
 
