@@ -9,7 +9,6 @@ from typing import Any
 from gateway.errors import ExitCode
 from gateway.people import keybinding
 from gateway.people.rotation import reencrypt_all
-from gateway.settings import get_settings
 from gateway.storage.keyring import KeyFileError, KeyRing, init_key_file
 from gateway.wiring import build_context
 
@@ -75,7 +74,14 @@ def _rebind(_args: argparse.Namespace) -> int:
 
 
 def _status(_args: argparse.Namespace) -> int:
-    ring = KeyRing.load(get_settings().key_file)
+    """Key ids, the fingerprint and whether the database belongs to this key file: enough
+    to tell which safe copy matches which database, and nothing that opens either."""
+    ctx = build_context()
+    ring = KeyRing.load(ctx.settings.key_file)
     for key_id, retired in ring.key_ids():
         print(f"{key_id}\t{'retired' if retired else 'active'}")
+    with ctx.db.unit_of_work() as session:
+        state = keybinding.binding_state(session, keys=ring)
+    print(f"fingerprint\t{ring.fingerprint[:16]}")
+    print(f"database\t{state}")
     return ExitCode.OK

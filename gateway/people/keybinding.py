@@ -81,6 +81,18 @@ def bind(session: Session, *, keys: KeyRing, key_file: Path, now: datetime | Non
     return keys if row.legacy_values else keys.refusing_legacy()
 
 
+def binding_state(session: Session, *, keys: KeyRing) -> str:
+    """For ``keys status``, without binding anything: whose key file the database holds."""
+    row = session.get(KeyFileBindingRow, _ONLY_ROW)
+    if row is None:
+        return "not yet bound to a key file"
+    if not hmac.compare_digest(row.fingerprint, keys.fingerprint):
+        return "bound to ANOTHER key file (key-file-mismatch)"
+    if row.legacy_values:
+        return "bound to this key file; values from before row binding remain (keys rebind)"
+    return "bound to this key file"
+
+
 def mark_all_rebound(session: Session) -> None:
     """Every stored value is row-bound now: from here on an ``sd1:`` value is refused."""
     row = session.get(KeyFileBindingRow, _ONLY_ROW)

@@ -120,3 +120,19 @@ def test_a_failed_rotation_leaves_the_key_file_as_it_was(
     assert "cannot decrypt" in capsys.readouterr().err
     assert world.settings.key_file.read_bytes() == before
     assert KeyRing.load(world.settings.key_file).key_ids() == world.keys.key_ids()
+
+
+def test_keys_status_tells_whether_the_database_belongs_to_this_key_file(
+    world: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    add_participant(world)
+    assert main(["keys", "status"]) == ExitCode.OK
+    shown = capsys.readouterr().out
+    assert f"fingerprint\t{world.keys.fingerprint[:16]}" in shown
+    assert "database\tbound to this key file\n" in shown
+
+    init_key_file(tmp_path / "other-keys.json")
+    monkeypatch.setenv("SAFEDIAL_KEY_FILE", str(tmp_path / "other-keys.json"))
+    assert main(["keys", "status"]) == ExitCode.OK, "status still works, to diagnose"
+    assert "bound to ANOTHER key file" in capsys.readouterr().out
