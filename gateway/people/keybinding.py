@@ -8,7 +8,8 @@ from then on any other key file is refused before a single secret is read or wri
 
 A database from before the fingerprint was recorded is bound on first use, but only
 after the key file has opened one of its stored values: an existing database is never
-bound to a key file that cannot read it. The binding also remembers whether values from
+bound to a key file that cannot read it. Binding also seals the audit log under the
+key file's audit key (``gateway.audit.service.seal``), and remembers whether values from
 before row binding (``sd1:``) may remain, until ``keys rebind`` or ``keys rotate``
 rewrites them all; after that the ring refuses such a value (it can only have been
 copied in).
@@ -23,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.audit import service as audit
 from gateway.errors import KeysUnavailable
 from gateway.people.service import ADVOCATE_PHONE_PURPOSE, PHONE_PURPOSE
 from gateway.storage.db import Database
@@ -40,19 +42,23 @@ class KeyFileMismatch(KeysUnavailable):
 
 def open_keys(db: Database, key_file: Path, *, now: datetime | None = None) -> KeyRing:
     """Load the key file and check it belongs to ``db`` (binding it on first use)."""
+    with db.unit_of_work() as session:
+        return keys_for(session, key_file, now=now)
+
+
+def keys_for(session: Session, key_file: Path, *, now: datetime | None = None) -> KeyRing:
+    """``open_keys`` inside the caller's unit of work (the audit log needs its key there)."""
     try:
         keys = KeyRing.load(key_file)
     except KeyFileMissing:
-        with db.unit_of_work() as session:
-            if holds_ciphertext(session):
-                raise KeyFileMissing(
-                    f"no key file at {key_file}, but the database holds values encrypted "
-                    "with one: restore that key file from your safe copy (a new key file "
-                    "cannot open them)"
-                ) from None
+        if holds_ciphertext(session):
+            raise KeyFileMissing(
+                f"no key file at {key_file}, but the database holds values encrypted "
+                "with one: restore that key file from your safe copy (a new key file "
+                "cannot open them)"
+            ) from None
         raise
-    with db.unit_of_work() as session:
-        return bind(session, keys=keys, key_file=key_file, now=now)
+    return bind(session, keys=keys, key_file=key_file, now=now)
 
 
 def holds_ciphertext(session: Session) -> bool:
@@ -76,6 +82,8 @@ def bind(session: Session, *, keys: KeyRing, key_file: Path, now: datetime | Non
                                 bound_at=now or datetime.now(UTC),
                                 legacy_values=_stores_values(session))
         session.add(row)
+        session.flush()
+        audit.seal(session, key=keys.audit_key)
     elif not hmac.compare_digest(row.fingerprint, keys.fingerprint):
         raise _mismatch(key_file)
     return keys if row.legacy_values else keys.refusing_legacy()

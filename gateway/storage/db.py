@@ -18,7 +18,7 @@ and refused at start-up if other users could open it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
@@ -35,6 +35,8 @@ from gateway.errors import DatabaseUnavailable
 from gateway.storage.private import check_private_file, create_private_file, make_private_folder
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: ``Session.info`` key holding ``Database.audit_key`` for the audit log (see there).
+AUDIT_KEY = "safedial.audit_key"
 #: How long SQLite waits for another writer's lock before giving up (``?timeout=`` wins).
 SQLITE_BUSY_TIMEOUT_S = 5.0
 
@@ -157,6 +159,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Gives the audit chain's key inside a unit of work (the wiring sets it from the
+        #: key file); None: the audit log is the plain, unkeyed chain (bare databases).
+        self.audit_key: Callable[[Session], bytes] | None = None
 
     def migrate(self) -> Self:
         """Bring the schema to the newest revision; once per process, at start-up."""
@@ -167,6 +172,8 @@ class Database:
     def unit_of_work(self) -> Iterator[Session]:
         """A session committed if the block succeeds, rolled back if it raises."""
         session = self._sessions()
+        if self.audit_key is not None:
+            session.info[AUDIT_KEY] = self.audit_key
         try:
             yield session
             session.commit()

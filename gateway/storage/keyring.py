@@ -80,8 +80,9 @@ _NONCE_BYTES: Final = 12
 _TAG_BYTES: Final = 16
 _KEY_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _PURPOSE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-#: Holds a space, which no purpose may: a fingerprint never equals a blind index.
+#: Hold a space, which no purpose may: neither ever equals a blind index.
 _FINGERPRINT_LABEL: Final = b"safedial key file fingerprint v1"
+_AUDIT_LABEL: Final = b"safedial audit chain v1"
 
 PathArg = str | os.PathLike[str]
 
@@ -138,6 +139,12 @@ class KeyRing:
     def fingerprint(self) -> str:
         """Names this key file (and its rotations) without revealing a key: see the module."""
         return hmac.new(self._index_key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+    @property
+    def audit_key(self) -> bytes:
+        """The audit chain's HMAC key, derived from the index key (so it survives rotation,
+        and the chain stays verifiable); never stored."""
+        return hmac.new(self._index_key, _AUDIT_LABEL, hashlib.sha256).digest()
 
     def refusing_legacy(self) -> KeyRing:
         """The same keys, refusing ``sd1:`` values: for a database whose values were all

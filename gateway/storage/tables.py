@@ -193,3 +193,15 @@ class KeyFileBindingRow(Base):
     bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: Values from before row binding (``sd1:``) may remain; False once all were rebound.
     legacy_values: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditHeadRow(Base):
+    """The audit log's high-water mark (one row), kept outside the audit table: the newest
+    entry's seq and hash under an HMAC, so cutting off entries or emptying the table shows."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))

@@ -1,4 +1,4 @@
-"""data at rest: the key file the database belongs to
+"""data at rest: the key file the database belongs to, the audit log's high-water mark
 
 Revision ID: 0006_rest
 Revises: 0005
@@ -26,7 +26,17 @@ def upgrade() -> None:
         sa.Column('legacy_values', sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
+    # the newest audit entry's seq and hash under an HMAC (the key file's audit key)
+    op.create_table(
+        'audit_head',
+        sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('seq', sa.Integer(), nullable=False),
+        sa.Column('hash', sa.String(length=64), nullable=False),
+        sa.Column('mac', sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('audit_head')
     op.drop_table('key_file_binding')
