@@ -101,7 +101,8 @@ class AppContext:
 
     @cached_property
     def keys(self) -> KeyRing:
-        """The key ring, loaded on first use (commands that need no secret work without it).
+        """The key ring, loaded on first use: commands that neither read a secret nor write
+        the audit log (keyed by the key file) work without it.
 
         Refused unless it is the key file this database's values were written with.
         """
