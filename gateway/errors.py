@@ -25,6 +25,8 @@ Exception tree (class, error id, exit code, HTTP status)::
     │   ├── PolicyFileError*      policy-file-invalid  2  503  the policy file is malformed
     │   └── KeysUnavailable       keys-unavailable     2  503  the keys cannot open the data
     │       ├── KeyFileError*     keys-unavailable     2  503  key file missing or unusable
+    │       │   └── KeyFileMissing* keys-unavailable   2  503  no key file at the path
+    │       ├── KeyFileMismatch*  key-file-mismatch    2  503  not the database's key file
     │       └── DecryptionError*  keys-unavailable     2  503  a value does not decrypt
     ├── Refused                   refused              3  409  policy, a lock or a check says no
     │   ├── CallRefused*          refused              3  409  the policy said no; has the decision

@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from sqlalchemy.orm import Session
+
 from gateway.ami.canary import AmiCanaryProbe
 from gateway.ami.client import AmiCallControl
 from gateway.callbacks import jobs as callback_jobs
@@ -26,6 +28,7 @@ from gateway.errors import BadInput
 from gateway.pbx import guard
 from gateway.pbx.process import known_numbers, layout_for
 from gateway.pbx.render import ami_secret
+from gateway.people import keybinding
 from gateway.people import service as people_service
 from gateway.phone import PhoneNumber
 from gateway.policyfile import load_policy
@@ -84,11 +87,26 @@ class AppContext:
     def __post_init__(self) -> None:
         #: The process's one scheduler; stores jobs on first use, runs them after start_jobs().
         self.scheduler = Scheduler(self.db.engine, services=self)
+        self.db.audit_key = self._audit_key
+
+    def _audit_key(self, session: Session) -> bytes:
+        """The audit chain's key, for an entry written in ``session``.
+
+        Checked against the database in that same session when the keys are not loaded
+        yet: a second connection would wait for the lock this one may already hold.
+        """
+        if "keys" in self.__dict__:  # the cached ring, already checked
+            return self.keys.audit_key
+        return keybinding.keys_for(session, self.settings.key_file).audit_key
 
     @cached_property
     def keys(self) -> KeyRing:
-        """The key ring, loaded on first use (commands that need no secret work without it)."""
-        return KeyRing.load(self.settings.key_file)
+        """The key ring, loaded on first use: commands that neither read a secret nor write
+        the audit log (keyed by the key file) work without it.
+
+        Refused unless it is the key file this database's values were written with.
+        """
+        return keybinding.open_keys(self.db, self.settings.key_file)
 
     def call_control(self) -> AmiCallControl:
         return call_control_for(self.settings)

@@ -5,6 +5,12 @@ the *names* of the fields changed: never a value. Each entry's hash covers the
 previous one's, so editing, deleting or reordering entries is detectable
 (``safedial audit verify``). Retention purges old entries through a checkpoint
 so the remaining chain still verifies.
+
+With the key file (``Database.audit_key``, set by the wiring) the chain is an HMAC
+under the key file's audit key, and every append moves a high-water mark kept outside
+the audit table (``audit_head``), so cutting off the newest entries, emptying the table
+or forging a checkpoint is reported. ``seal`` turns an older, unkeyed chain into a
+keyed one once, when a key file is first bound to the database.
 """
 
 from __future__ import annotations
@@ -16,14 +22,22 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gateway.storage.auditchain import (
+    CHECKPOINT,
+    GENESIS,
     AuditRecord,
+    BrokenChainError,
     ChainCheck,
     checkpoint_for_purge,
+    entry_hash,
+    head_mac,
+    head_problem,
     next_record,
     verify_chain,
 )
-from gateway.storage.db import lock_for_append
-from gateway.storage.tables import AuditRow
+from gateway.storage.db import AUDIT_KEY, lock_for_append
+from gateway.storage.tables import AuditHeadRow, AuditRow
+
+_HEAD = 1
 
 
 def _to_record(row: AuditRow) -> AuditRecord:
@@ -68,6 +82,13 @@ def append(
     now: datetime | None = None,
 ) -> AuditRecord:
     """Add one entry in the caller's unit of work (it commits with the change it records)."""
+    return _append(session, key=_key(session), actor=actor, action=action,
+                   participant=participant, fields=fields, now=now)
+
+
+def _append(session: Session, *, key: bytes | None, actor: str, action: str,
+            participant: str | None = None, fields: Sequence[str] = (),
+            now: datetime | None = None) -> AuditRecord:
     lock_for_append(session, "safedial.audit_log")
     last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
     record = next_record(
@@ -77,9 +98,12 @@ def append(
         participant=participant,
         action=action,
         fields=tuple(sorted(fields)),
+        key=key,
     )
     session.add(_to_row(record))
     session.flush()
+    if key is not None:
+        _move_head(session, key, record)
     return record
 
 
@@ -91,19 +115,87 @@ def records(session: Session, participant: str | None = None) -> list[AuditRecor
 
 
 def verify(session: Session) -> ChainCheck:
-    return verify_chain(records(session))
+    """The chain, and (keyed) the high-water mark: the newest entries must be there."""
+    key = _key(session)
+    all_records = records(session)
+    check = verify_chain(all_records, key=key)
+    if not check.ok or key is None:
+        return check
+    problem = head_problem(all_records, key=key, head=_head(session))
+    if problem is None:
+        return check
+    bad_seq = all_records[-1].seq if all_records else 0
+    return ChainCheck(ok=False, checked=len(all_records), problem=problem, bad_seq=bad_seq)
+
+
+def seal(session: Session, *, key: bytes) -> int:
+    """Put an older, unkeyed chain under ``key`` and start the high-water mark.
+
+    Runs once, when a key file is first bound to the database. Each record is checked
+    as it was written first: a chain that does not verify is left as it is (re-sealing
+    would launder the tampering), so ``verify`` keeps reporting it. Returns the number
+    of records sealed; a non-empty seal is itself audited (``audit.sealed``).
+    """
+    if _head(session) is not None:
+        return 0
+    rows = list(session.scalars(select(AuditRow).order_by(AuditRow.seq)))
+    intact = verify_chain([_to_record(row) for row in rows]).ok
+    link = rows[0].prev_hash if rows else GENESIS
+    for row in rows if intact else ():
+        if row.kind == CHECKPOINT:
+            link = row.prev_hash  # the anchor, taken as given, now covered by the MAC
+        row.prev_hash = link
+        row.hash = entry_hash(link, row.seq, row.at, row.actor, row.participant, row.action,
+                              row.fields, row.kind, key=key)
+        link = row.hash if row.kind != CHECKPOINT else link
+    session.flush()
+    last = rows[-1] if rows else None
+    _store_head(session, key, last.seq if last else 0, last.hash if last else GENESIS)
+    if rows and intact:
+        _append(session, key=key, actor="system:keys", action="audit.sealed",
+                fields=[f"records={len(rows)}"])
+    return len(rows) if intact else 0
 
 
 def purge(session: Session, *, retention_days: int, now: datetime | None = None) -> int:
     """Delete entries older than the retention, leaving a checkpoint; returns how many."""
     moment = now or datetime.now(UTC)
     before = now_iso(moment - timedelta(days=retention_days))
-    all_records = records(session)
-    seqs, checkpoint = checkpoint_for_purge(all_records, before=before, at=now_iso(moment))
+    check = verify(session)
+    if not check.ok:
+        raise BrokenChainError(check)
+    key = _key(session)
+    seqs, checkpoint = checkpoint_for_purge(records(session), before=before,
+                                            at=now_iso(moment), key=key)
     if not seqs:
         return 0
     session.execute(delete(AuditRow).where(AuditRow.seq.in_(seqs)))
     session.flush()
     session.add(_to_row(checkpoint))
     session.flush()
+    if key is not None:
+        _move_head(session, key, records(session)[-1])
     return len(seqs)
+
+
+def _key(session: Session) -> bytes | None:
+    provider = session.info.get(AUDIT_KEY)
+    return provider(session) if provider is not None else None
+
+
+def _head(session: Session) -> tuple[int, str, str] | None:
+    row = session.get(AuditHeadRow, _HEAD)
+    return None if row is None else (row.seq, row.hash, row.mac)
+
+
+def _move_head(session: Session, key: bytes, newest: AuditRecord) -> None:
+    _store_head(session, key, newest.seq, newest.hash)
+
+
+def _store_head(session: Session, key: bytes, seq: int, last_hash: str) -> None:
+    row = session.get(AuditHeadRow, _HEAD)
+    if row is None:
+        row = AuditHeadRow(id=_HEAD)
+        session.add(row)
+    row.seq, row.hash, row.mac = seq, last_hash, head_mac(key, seq, last_hash)
+    session.flush()

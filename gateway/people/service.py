@@ -1,7 +1,9 @@
 """Participant and advocate services: keyword-only functions over one unit of work.
 
 Secrets (phone numbers, code words) are encrypted with the key ring before
-they reach the session, and every change is audited by field *name*.
+they reach the session, bound to their field and their row (a value swapped into
+another row does not decrypt, so no one is dialled on someone else's number), and
+every change is audited by field *name*.
 """
 
 from __future__ import annotations
@@ -89,7 +91,8 @@ def _same(row: ParticipantRow, name: str, value: Any, keys: KeyRing, policy: Age
         purpose = CODE_WORD_PURPOSE if name == "code_word" else COVER_REASON_PURPOSE
         if stored is None or value is None:
             return stored is None and value is None
-        return bool(keys.decrypt(stored.encode("ascii"), purpose=purpose) == value)
+        return bool(keys.decrypt(stored.encode("ascii"), purpose=purpose, record=row.id)
+                    == value)
     if name in ("on_drop", "caller_id"):
         return bool(getattr(row, name) == (None if value is None else value.value))
     if name in ("masked_fallback", "voicemail_may_name_organisation",
@@ -106,7 +109,7 @@ def _set(session: Session, row: ParticipantRow, name: str, value: Any, keys: Key
         e164 = _phone(value, policy)
         index = keys.blind_index(e164, purpose=PHONE_PURPOSE)
         refuse_duplicate_phone(session, phone_index=index, participant_id=row.id)
-        row.phone_enc = keys.encrypt(e164, purpose=PHONE_PURPOSE).decode("ascii")
+        row.phone_enc = keys.encrypt(e164, purpose=PHONE_PURPOSE, record=row.id).decode("ascii")
         row.phone_index = index
     elif name == "alias":
         refuse_duplicate_alias(session, alias=value, participant_id=row.id)
@@ -114,11 +117,12 @@ def _set(session: Session, row: ParticipantRow, name: str, value: Any, keys: Key
     elif name == "code_word":
         row.code_word_enc = (
             None if value is None
-            else keys.encrypt(value, purpose=CODE_WORD_PURPOSE).decode("ascii")
+            else keys.encrypt(value, purpose=CODE_WORD_PURPOSE, record=row.id).decode("ascii")
         )
         row.code_word_rotated = None if value is None else today
     elif name == "cover_reason":
-        row.cover_reason_enc = None if value is None else _cover_reason(value, keys, policy)
+        row.cover_reason_enc = (None if value is None
+                                else _cover_reason(value, keys, policy, record=row.id))
     elif name in ("on_drop", "caller_id"):
         setattr(row, name, None if value is None else value.value)
     elif name in ("masked_fallback", "voicemail_may_name_organisation",
@@ -206,12 +210,12 @@ def list_participants(session: Session, *, policy: AgencyPolicy, alias: str | No
     return [participant_view(row, policy) for row in session.scalars(query)]
 
 
-def _cover_reason(text: str, keys: KeyRing, policy: AgencyPolicy) -> str:
+def _cover_reason(text: str, keys: KeyRing, policy: AgencyPolicy, *, record: str) -> str:
     """Linted like a voicemail (whoever answers may hear it), then encrypted."""
     problems = lint_cover_reason(text, organisation_names=policy.organisation_names)
     if problems:
         raise BadInput("cover_reason: " + " ".join(problem.message for problem in problems))
-    return keys.encrypt(text, purpose=COVER_REASON_PURPOSE).decode("ascii")
+    return keys.encrypt(text, purpose=COVER_REASON_PURPOSE, record=record).decode("ascii")
 
 
 def participant_cover_reason(session: Session, *, keys: KeyRing, participant_id: str
@@ -220,7 +224,8 @@ def participant_cover_reason(session: Session, *, keys: KeyRing, participant_id:
     row = get_participant_row(session, participant_id)
     if row.cover_reason_enc is None:
         return None
-    return keys.decrypt(row.cover_reason_enc.encode("ascii"), purpose=COVER_REASON_PURPOSE)
+    return keys.decrypt(row.cover_reason_enc.encode("ascii"), purpose=COVER_REASON_PURPOSE,
+                        record=row.id)
 
 
 def personal_number_role(session: Session, *, keys: KeyRing, e164: str) -> str | None:
@@ -242,7 +247,8 @@ def personal_number_role(session: Session, *, keys: KeyRing, e164: str) -> str |
 def participant_phone(session: Session, *, keys: KeyRing, participant_id: str) -> PhoneNumber:
     """The number to dial; read only to hand it to the PBX."""
     row = get_participant_row(session, participant_id)
-    return PhoneNumber(keys.decrypt(row.phone_enc.encode("ascii"), purpose=PHONE_PURPOSE))
+    return PhoneNumber(keys.decrypt(row.phone_enc.encode("ascii"), purpose=PHONE_PURPOSE,
+                                    record=row.id))
 
 
 def erase_participant(session: Session, *, actor: str, participant_id: str,
@@ -260,10 +266,12 @@ def erase_participant(session: Session, *, actor: str, participant_id: str,
 def create_advocate(session: Session, *, keys: KeyRing, policy: AgencyPolicy, actor: str,
                     fields: NewAdvocate, now: datetime | None = None) -> str:
     e164 = _phone(fields.phone, policy)
+    advocate_id = _new_id("a")
     row = AdvocateRow(
-        id=_new_id("a"),
+        id=advocate_id,
         display_name=fields.name,
-        phone_enc=keys.encrypt(e164, purpose=ADVOCATE_PHONE_PURPOSE).decode("ascii"),
+        phone_enc=keys.encrypt(e164, purpose=ADVOCATE_PHONE_PURPOSE, record=advocate_id
+                               ).decode("ascii"),
         phone_index=keys.blind_index(e164, purpose=ADVOCATE_PHONE_PURPOSE),
         role=fields.role,
         language=fields.language,
@@ -310,4 +318,5 @@ def show_advocate(session: Session, *, policy: AgencyPolicy, advocate_id: str
 
 def advocate_phone(session: Session, *, keys: KeyRing, advocate_id: str) -> PhoneNumber:
     row = get_advocate_row(session, advocate_id)
-    return PhoneNumber(keys.decrypt(row.phone_enc.encode("ascii"), purpose=ADVOCATE_PHONE_PURPOSE))
+    return PhoneNumber(keys.decrypt(row.phone_enc.encode("ascii"), purpose=ADVOCATE_PHONE_PURPOSE,
+                                    record=row.id))

@@ -28,15 +28,24 @@ A purge refuses a chain that does not verify, so deleting records cannot launder
 evidence of earlier tampering. Delete the seqs and insert the checkpoint in one
 transaction, deleting first (the checkpoint reuses a deleted seq).
 
-Limits: the chain is unkeyed. Someone who can rewrite the whole table from an edited
-record onward (recomputing every later hash), or forge a leading checkpoint, is not
-detected by this alone; comparing the latest hash with a copy kept outside the database
-catches that.
+Keyed chain: given the audit key (``KeyRing.audit_key``, from the key file), each hash
+is an HMAC-SHA256 instead of a plain SHA-256, and so is a checkpoint's (its ``hash``
+covers its anchor, kept in ``prev_hash``; the record after it links to the anchor).
+Without the key file, no one can recompute the chain after an edit, or forge a
+checkpoint. Without a key (a bare database, as in some tests) the chain is the plain
+SHA-256 one, where a checkpoint's ``hash`` equals its anchor.
+
+High-water mark: a chain alone cannot show that its newest records were cut off, or
+that the whole table was emptied. So the newest record's seq and hash are also kept
+outside the audit table, under an HMAC (``head_mac``), and ``head_problem`` compares
+them with the records. Someone who can write the database can still put back an older
+copy of both together; a backup of the database kept elsewhere shows that.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Sequence
@@ -109,8 +118,11 @@ def entry_hash(
     action: str,
     fields: Sequence[str],
     kind: str,
+    *,
+    key: bytes | None = None,
 ) -> str:
-    """SHA-256 (hex) of the canonical JSON of a record: sorted keys, no spaces, ASCII."""
+    """HMAC-SHA256 under ``key`` (SHA-256 without one), hex, of the canonical JSON of a
+    record: sorted keys, no spaces, ASCII."""
     content = {
         "action": action,
         "actor": actor,
@@ -122,7 +134,36 @@ def entry_hash(
         "seq": seq,
     }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    if key is not None:
+        return hmac.new(key, canonical.encode("ascii"), hashlib.sha256).hexdigest()
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def head_mac(key: bytes, seq: int, last_hash: str) -> str:
+    """The high-water mark's HMAC: the newest record's seq and hash, under the audit key."""
+    return hmac.new(key, f"audit-head:{seq}:{last_hash}".encode("ascii"),
+                    hashlib.sha256).hexdigest()
+
+
+def head_problem(records: Sequence[AuditRecord], *, key: bytes,
+                 head: tuple[int, str, str] | None) -> str | None:
+    """What is wrong with the newest records, judged by the high-water mark
+    ``(seq, hash, mac)`` kept outside the audit table; None if they agree."""
+    if head is None:
+        return "the high-water mark is missing: the newest entries may have been removed"
+    seq, last_hash, mac = head
+    if not hmac.compare_digest(mac, head_mac(key, seq, last_hash)):
+        return "the high-water mark was altered or forged"
+    if not records:
+        if seq == 0:
+            return None
+        return f"the audit log is empty, but it last held entry {seq}: it was emptied"
+    last = records[-1]
+    if last.seq < seq:
+        return f"the log ends at entry {last.seq}, but it last held entry {seq}: cut off"
+    if last.seq > seq or last.hash != last_hash:
+        return f"entry {last.seq} is not the newest entry the high-water mark recorded"
+    return None
 
 
 def next_record(
@@ -134,6 +175,7 @@ def next_record(
     action: str,
     fields: Sequence[str],
     kind: str = ENTRY,
+    key: bytes | None = None,
 ) -> AuditRecord:
     """The record that follows ``prev`` (``None``: the first one, after ``GENESIS``).
 
@@ -153,18 +195,23 @@ def next_record(
     _utc(at, "at")
     seq = prev.seq + 1 if prev is not None else 1
     prev_hash = prev.hash if prev is not None else GENESIS
-    digest = entry_hash(prev_hash, seq, at, actor, participant, action, names, kind)
+    if prev is not None and prev.kind == CHECKPOINT:
+        prev_hash = prev.prev_hash  # the anchor (in a keyed chain, not the checkpoint's MAC)
+    digest = entry_hash(prev_hash, seq, at, actor, participant, action, names, kind, key=key)
     return AuditRecord(seq, at, actor, participant, action, names, prev_hash, digest, kind)
 
 
-def verify_chain(records: Sequence[AuditRecord]) -> ChainCheck:
-    """Check records given in seq order; report the first one that breaks the chain."""
+def verify_chain(records: Sequence[AuditRecord], *, key: bytes | None = None) -> ChainCheck:
+    """Check records given in seq order; report the first one that breaks the chain.
+
+    With ``key``, every hash (a checkpoint's too) must be that key's HMAC.
+    """
     prev: AuditRecord | None = None
     for index, record in enumerate(records):
         problem = (
-            _kind_problem(record, first=prev is None)
+            _kind_problem(record, first=prev is None, keyed=key is not None)
             or (_start_problem(record) if prev is None else _link_problem(prev, record))
-            or _hash_problem(record)
+            or _hash_problem(record, key)
         )
         if problem is not None:
             return ChainCheck(ok=False, checked=index, problem=problem, bad_seq=record.seq)
@@ -173,7 +220,8 @@ def verify_chain(records: Sequence[AuditRecord]) -> ChainCheck:
 
 
 def checkpoint_for_purge(
-    records: Sequence[AuditRecord], *, before: str, at: str, actor: str = RETENTION_ACTOR
+    records: Sequence[AuditRecord], *, before: str, at: str, actor: str = RETENTION_ACTOR,
+    key: bytes | None = None,
 ) -> tuple[list[int], AuditRecord]:
     """The seqs to delete (records older than ``before``) and the checkpoint to insert.
 
@@ -182,7 +230,7 @@ def checkpoint_for_purge(
     then store nothing (the checkpoint returned is only a ``count=0`` placeholder).
     Raises ``BrokenChainError`` if ``records`` do not verify.
     """
-    check = verify_chain(records)
+    check = verify_chain(records, key=key)
     if not check.ok:
         raise BrokenChainError(check)
     cutoff = _utc(before, "before")
@@ -196,8 +244,12 @@ def checkpoint_for_purge(
     if count == 0:
         purged = []
     last_seq, anchor = (purged[-1].seq, purged[-1].hash) if purged else (0, GENESIS)
+    if purged and purged[-1].kind == CHECKPOINT:
+        anchor = purged[-1].prev_hash
     note = (f"count={count}", f"before={before}")
-    checkpoint = AuditRecord(last_seq, at, actor, None, PURGED, note, anchor, anchor, CHECKPOINT)
+    sealed = anchor if key is None else entry_hash(anchor, last_seq, at, actor, None, PURGED,
+                                                   note, CHECKPOINT, key=key)
+    checkpoint = AuditRecord(last_seq, at, actor, None, PURGED, note, anchor, sealed, CHECKPOINT)
     return [record.seq for record in purged], checkpoint
 
 
@@ -216,7 +268,8 @@ def _link_problem(prev: AuditRecord, record: AuditRecord) -> str | None:
             f"record {record.seq} follows record {prev.seq}: "
             "a record is missing, inserted or out of order"
         )
-    if record.prev_hash != prev.hash:
+    linked_to = prev.prev_hash if prev.kind == CHECKPOINT else prev.hash
+    if record.prev_hash != linked_to:
         return (
             f"record {record.seq} does not link to record {prev.seq}: "
             "a record was replaced, inserted or edited"
@@ -224,11 +277,12 @@ def _link_problem(prev: AuditRecord, record: AuditRecord) -> str | None:
     return None
 
 
-def _kind_problem(record: AuditRecord, *, first: bool) -> str | None:
+def _kind_problem(record: AuditRecord, *, first: bool, keyed: bool) -> str | None:
     if record.kind == CHECKPOINT:
         if not first:
             return f"record {record.seq} is a checkpoint, which can only be the first record"
-        if not _HEX64.fullmatch(record.hash) or record.prev_hash != record.hash:
+        if not (_HEX64.fullmatch(record.hash) and _HEX64.fullmatch(record.prev_hash)) or (
+                not keyed and record.prev_hash != record.hash):
             return f"checkpoint {record.seq} has a malformed anchor"
         return None
     if record.kind != ENTRY:
@@ -236,9 +290,10 @@ def _kind_problem(record: AuditRecord, *, first: bool) -> str | None:
     return None
 
 
-def _hash_problem(record: AuditRecord) -> str | None:
-    """An entry's hash must recompute; a checkpoint's hash is its anchor, taken as given."""
-    if record.kind == CHECKPOINT:
+def _hash_problem(record: AuditRecord, key: bytes | None) -> str | None:
+    """An entry's hash must recompute. Unkeyed, a checkpoint's hash is its anchor, taken
+    as given; keyed, it is the HMAC of its anchor and note, so it cannot be forged."""
+    if record.kind == CHECKPOINT and key is None:
         return None
     expected = entry_hash(
         record.prev_hash,
@@ -249,8 +304,11 @@ def _hash_problem(record: AuditRecord) -> str | None:
         record.action,
         record.fields,
         record.kind,
+        key=key,
     )
-    if record.hash != expected:
+    if not hmac.compare_digest(record.hash, expected):
+        if record.kind == CHECKPOINT:
+            return f"checkpoint {record.seq} was forged or altered: its hash does not match"
         return f"record {record.seq} was altered: its hash does not match its contents"
     return None
 

@@ -11,12 +11,15 @@ every user of the engine (units of work, migrations, the scheduler's job store) 
 one ``DatabaseUnavailable`` that names the kind of problem (locked, read-only,
 corrupt, ...) and never the SQL or its values; the engine hides parameters from
 its own messages and logs as well (``hide_parameters``).
+
+A SQLite file is private (``gateway.storage.private``): created 600 in a 700 folder,
+and refused at start-up if other users could open it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
@@ -30,8 +33,11 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.errors import DatabaseUnavailable
+from gateway.storage.private import check_private_file, create_private_file, make_private_folder
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: ``Session.info`` key holding ``Database.audit_key`` for the audit log (see there).
+AUDIT_KEY = "safedial.audit_key"
 #: How long SQLite waits for another writer's lock before giving up (``?timeout=`` wins).
 SQLITE_BUSY_TIMEOUT_S = 5.0
 #: Taking the append lock is tried this many times (each waiting the busy timeout), with
@@ -86,11 +92,24 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Made 600 in a 700 folder before SQLite opens it (SQLite would follow the umask, and
+    gives its journal files the database's mode); an existing one others can open is
+    refused, like the key file."""
+    try:
+        make_private_folder(path.parent)
+        create_private_file(path)
+    except OSError as exc:
+        raise DatabaseUnavailable(f"database unavailable: cannot create the file at {path}: "
+                                  f"{exc.strerror}", reason="cannot-open") from None
+    check_private_file(path, what="database")
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
-    if sqlite and parsed.database and not parsed.query.get("uri"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    if sqlite and parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
+        _private_sqlite_file(Path(parsed.database))
     connect_args: dict[str, float] = {}
     if sqlite and "timeout" not in parsed.query:
         connect_args["timeout"] = SQLITE_BUSY_TIMEOUT_S
@@ -162,6 +181,9 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        #: Gives the audit chain's key inside a unit of work (the wiring sets it from the
+        #: key file); None: the audit log is the plain, unkeyed chain (bare databases).
+        self.audit_key: Callable[[Session], bytes] | None = None
 
     def migrate(self) -> Self:
         """Bring the schema to the newest revision; once per process, at start-up."""
@@ -172,6 +194,8 @@ class Database:
     def unit_of_work(self) -> Iterator[Session]:
         """A session committed if the block succeeds, rolled back if it raises."""
         session = self._sessions()
+        if self.audit_key is not None:
+            session.info[AUDIT_KEY] = self.audit_key
         try:
             yield session
             session.commit()

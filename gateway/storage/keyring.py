@@ -9,17 +9,30 @@ overwrite one and every write is atomic (temporary file, fsync, rename).
 Key file (JSON, mode 0600, keys listed oldest first)::
 
     {"version": 1,
-     "keys": [{"id": "k1", "created": ISO8601, "retired": ISO8601 | null, "key": base64}],
+     "keys": [{"id": "k3f9a01c2", "created": ISO8601, "retired": ISO8601 | null, "key": base64}],
      "index_key": base64}
 
 Exactly one key is active (not retired), and it is the last one listed. Retired keys
-are kept so older ciphertexts, and older backups, stay readable.
+are kept so older ciphertexts, and older backups, stay readable. Key ids are random
+(older files have ``k1``, ``k2``...): two key files never share one, so a value written
+under another key file names a key this one does not hold.
 
-Ciphertext: ``b"sd1:" + key_id + b":" + base64(nonce + AES-256-GCM(plaintext))``,
-ASCII, fitting a text or blob column. The *purpose* (``"participant.phone"``) is the
-associated data, so a ciphertext copied into another field fails to decrypt instead
-of being shown as the wrong thing. Nonces are random (96 bits): safe for far more
+Fingerprint: HMAC-SHA256 under ``index_key`` of a fixed label. The database records it
+(``gateway.people.keybinding``) so a command run with another key file refuses instead
+of writing values nobody can read together. It survives rotation (the index key is
+never rotated) and reveals nothing about any key.
+
+Ciphertext: ``b"sd2:" + key_id + b":" + base64(nonce + AES-256-GCM(plaintext))``,
+ASCII, fitting a text or blob column. The associated data is the *purpose*
+(``"participant.phone"``) and the *record* (the row's id), so a ciphertext copied into
+another field, or swapped into another row, fails to decrypt instead of being shown
+(or dialled) as the wrong person's. Nonces are random (96 bits): safe for far more
 values than a program stores under one key.
+
+``sd1:`` values, from before values were bound to their row, have the purpose alone
+as associated data. They still decrypt, and ``needs_reencrypt`` reports them, so
+``safedial keys rebind`` (or ``keys rotate``) rewrites them as ``sd2:``; from then on
+the database's ring is ``refusing_legacy()``, so an old value copied back in is refused.
 
 Blind index: HMAC-SHA256 under ``index_key`` recognises a value ("is this number
 already on file?") without storing it. ``rotate()`` does not change ``index_key``, so
@@ -28,6 +41,7 @@ lookups keep working across rotations. Callers normalise first (``PhoneNumber.e1
 Errors (neither message ever contains plaintext or key bytes)::
 
     KeyFileError      the key file is missing, unreadable, corrupt or open to others
+    KeyFileMissing    there is no key file at the path (a KeyFileError)
     DecryptionError   a value cannot be decrypted: wrong or missing key, altered, or
                       stored under another purpose; never garbage, never None
 """
@@ -55,20 +69,30 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gateway.errors import KeysUnavailable
+from gateway.storage.private import make_private_folder
 
 FILE_VERSION: Final = 1
-PREFIX: Final = b"sd1:"
+PREFIX: Final = b"sd2:"
+#: Before values were bound to their row: readable, rewritten by ``keys rebind``.
+LEGACY_PREFIX: Final = b"sd1:"
 _KEY_BYTES: Final = 32
 _NONCE_BYTES: Final = 12
 _TAG_BYTES: Final = 16
 _KEY_ID: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _PURPOSE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+#: Hold a space, which no purpose may: neither ever equals a blind index.
+_FINGERPRINT_LABEL: Final = b"safedial key file fingerprint v1"
+_AUDIT_LABEL: Final = b"safedial audit chain v1"
 
 PathArg = str | os.PathLike[str]
 
 
 class KeyFileError(KeysUnavailable):
     """The key file cannot be used. The message says what to do about it."""
+
+
+class KeyFileMissing(KeyFileError):
+    """No key file at the path; whoever knows whether data exists says what to do."""
 
 
 class DecryptionError(KeysUnavailable):
@@ -93,11 +117,12 @@ class _Key:
 class KeyRing:
     """The program's keys, loaded from the key file. Build it with ``load`` or ``init_key_file``."""
 
-    __slots__ = ("_ciphers", "_index_key", "_keys")
+    __slots__ = ("_ciphers", "_index_key", "_keys", "_legacy")
 
-    def __init__(self, keys: Sequence[_Key], index_key: bytes) -> None:
+    def __init__(self, keys: Sequence[_Key], index_key: bytes, *, legacy: bool = True) -> None:
         self._keys = tuple(keys)
         self._index_key = index_key
+        self._legacy = legacy
         self._ciphers = {key.id: AESGCM(key.material) for key in self._keys}
 
     @classmethod
@@ -110,24 +135,49 @@ class KeyRing:
     def active_key_id(self) -> str:
         return self._keys[-1].id
 
+    @property
+    def fingerprint(self) -> str:
+        """Names this key file (and its rotations) without revealing a key: see the module."""
+        return hmac.new(self._index_key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()
+
+    @property
+    def audit_key(self) -> bytes:
+        """The audit chain's HMAC key, derived from the index key (so it survives rotation,
+        and the chain stays verifiable); never stored."""
+        return hmac.new(self._index_key, _AUDIT_LABEL, hashlib.sha256).digest()
+
+    def refusing_legacy(self) -> KeyRing:
+        """The same keys, refusing ``sd1:`` values: for a database whose values were all
+        rebound, where one can only have been copied in (from an old backup, another row)."""
+        return KeyRing(self._keys, self._index_key, legacy=False)
+
     def key_ids(self) -> tuple[KeyInfo, ...]:
         """Every key id, oldest first, and whether it is retired (all but the last are)."""
         return tuple(KeyInfo(key.id, key.retired is not None) for key in self._keys)
 
-    def encrypt(self, plaintext: str, *, purpose: str) -> bytes:
-        """Encrypt under the active key, bound to ``purpose``; a fresh nonce every time."""
+    def encrypt(self, plaintext: str, *, purpose: str, record: str) -> bytes:
+        """Encrypt under the active key, bound to ``purpose`` and ``record`` (the row id);
+        a fresh nonce every time."""
         if not isinstance(plaintext, str):
             raise TypeError("encrypt() takes the text itself (for a number: number.e164)")
-        aad = _purpose_bytes(purpose)
+        aad = _associated(PREFIX, purpose, record)
         nonce = secrets.token_bytes(_NONCE_BYTES)
         key_id = self.active_key_id
         sealed = self._ciphers[key_id].encrypt(nonce, _utf8(plaintext), aad)
         return PREFIX + key_id.encode("ascii") + b":" + base64.b64encode(nonce + sealed)
 
-    def decrypt(self, blob: bytes, *, purpose: str) -> str:
-        """Decrypt with the key named in ``blob`` (retired ones too), else ``DecryptionError``."""
-        aad = _purpose_bytes(purpose)
-        key_id, payload = _split(blob, purpose)
+    def decrypt(self, blob: bytes, *, purpose: str, record: str) -> str:
+        """Decrypt with the key named in ``blob`` (retired ones too), else ``DecryptionError``.
+
+        The value must have been written for this ``purpose`` and this ``record``.
+        """
+        prefix, key_id, payload = _split(blob, purpose)
+        aad = _associated(prefix, purpose, record)
+        if prefix == LEGACY_PREFIX and not self._legacy:
+            raise DecryptionError(
+                f"cannot decrypt {purpose}: it is not bound to its record, but every stored "
+                "value was rebound, so it was copied in from elsewhere (an old backup?)"
+            )
         cipher = self._ciphers.get(key_id)
         if cipher is None:
             raise DecryptionError(f"cannot decrypt {purpose}: wrong or missing key {key_id}")
@@ -136,17 +186,21 @@ class KeyRing:
         except InvalidTag:
             raise DecryptionError(
                 f"cannot decrypt {purpose}: wrong or missing key {key_id} "
-                "(or the value was altered, or it belongs to another field)"
+                "(or the value was altered, or it belongs to another field or record)"
             ) from None
         return plain.decode("utf-8")
 
     def needs_reencrypt(self, blob: bytes) -> bool:
-        """True when ``blob`` is not under the active key: after a rotation, re-encrypt it."""
-        return _split(blob, "value")[0] != self.active_key_id
+        """True when ``blob`` is not under the active key (after a rotation) or not bound to
+        its row (an ``sd1:`` value): re-encrypt it."""
+        prefix, key_id, _ = _split(blob, "value")
+        return prefix != PREFIX or key_id != self.active_key_id
 
-    def reencrypt(self, blob: bytes, *, purpose: str) -> bytes:
-        """A fresh ciphertext of the same value under the active key (checks the old one)."""
-        return self.encrypt(self.decrypt(blob, purpose=purpose), purpose=purpose)
+    def reencrypt(self, blob: bytes, *, purpose: str, record: str) -> bytes:
+        """A fresh, row-bound ciphertext of the same value under the active key (checks the
+        old one, so a value swapped in from another row fails here too)."""
+        plain = self.decrypt(blob, purpose=purpose, record=record)
+        return self.encrypt(plain, purpose=purpose, record=record)
 
     def blind_index(self, value: str, *, purpose: str) -> str:
         """HMAC-SHA256 (hex) of ``value`` for ``purpose``: equal values match, nothing is stored."""
@@ -157,21 +211,36 @@ class KeyRing:
         """Retire the active key, add a new active one, save atomically; return the new ring.
 
         Old keys are kept so existing rows and older backups stay readable; move rows to
-        the new key with ``needs_reencrypt``/``reencrypt``. The index key is not rotated
-        (blind indexes would stop matching). Refuses if the file changed since loading,
-        because saving over it could drop a key someone else just added.
+        the new key with ``needs_reencrypt``/``reencrypt``. To re-encrypt *before* the file
+        changes (so a failure leaves it as it was), use ``rotated`` then ``save_over``.
+        """
+        ring = self.rotated(now=now)
+        ring.save_over(path, previous=self)
+        return ring
+
+    def rotated(self, *, now: datetime | None = None) -> KeyRing:
+        """The next ring (active key retired, a new one active), in memory only.
+
+        The index key is not rotated (blind indexes would stop matching), so the
+        fingerprint stays the same.
+        """
+        stamp = _timestamp(now)
+        kept = [_Key(k.id, k.created, k.retired or stamp, k.material) for k in self._keys]
+        fresh = _Key(_new_id(), stamp, None, AESGCM.generate_key(bit_length=256))
+        return KeyRing([*kept, fresh], self._index_key, legacy=self._legacy)
+
+    def save_over(self, path: PathArg, *, previous: KeyRing) -> None:
+        """Replace the key file, which must still hold ``previous`` exactly.
+
+        Refuses if the file changed since loading, because saving over it could drop
+        a key someone else just added.
         """
         path = Path(path)
-        if not self._same_keys(KeyRing.load(path)):
+        if not previous._same_keys(KeyRing.load(path)):
             raise KeyFileError(
                 f"the key file at {path} changed since it was loaded: load it again, then rotate"
             )
-        stamp = _timestamp(now)
-        kept = [_Key(k.id, k.created, k.retired or stamp, k.material) for k in self._keys]
-        fresh = _Key(_next_id(self._keys), stamp, None, AESGCM.generate_key(bit_length=256))
-        ring = KeyRing([*kept, fresh], self._index_key)
-        _write_atomically(path, ring._to_json(), overwrite=True)
-        return ring
+        _write_atomically(path, self._to_json(), overwrite=True)
 
     def _same_keys(self, other: KeyRing) -> bool:
         mine = [(k.id, k.material) for k in self._keys]
@@ -203,7 +272,7 @@ def init_key_file(path: PathArg, *, now: datetime | None = None) -> KeyRing:
     Overwriting a key file would make every value encrypted under it unreadable.
     """
     path = Path(path)
-    key = _Key("k1", _timestamp(now), None, AESGCM.generate_key(bit_length=256))
+    key = _Key(_new_id(), _timestamp(now), None, AESGCM.generate_key(bit_length=256))
     ring = KeyRing([key], secrets.token_bytes(_KEY_BYTES))
     _write_atomically(path, ring._to_json(), overwrite=False)
     return ring
@@ -225,7 +294,7 @@ def _read_json(path: Path) -> Any:
             )
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise KeyFileError(
+        raise KeyFileMissing(
             f"no key file at {path}: create one with `safedial keys init` "
             "(keep a copy safe: a lost key file means lost data)"
         ) from None
@@ -239,7 +308,7 @@ def _read_json(path: Path) -> Any:
 
 def _write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_folder(path.parent)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise KeyFileError(f"cannot write the key file at {path}: {exc.strerror}") from None
@@ -331,15 +400,16 @@ def _decode_key(text: Any, name: str, fail: Callable[[str], NoReturn]) -> bytes:
 # --- small helpers ------------------------------------------------------------------------
 
 
-def _split(blob: bytes, purpose: str) -> tuple[str, bytes]:
-    """Key id and nonce+ciphertext of a blob; a blob that is not ours is refused unread."""
+def _split(blob: bytes, purpose: str) -> tuple[bytes, str, bytes]:
+    """Prefix, key id and nonce+ciphertext of a blob; one that is not ours is refused unread."""
     malformed = DecryptionError(f"cannot decrypt {purpose}: not a SafeDial ciphertext")
     if not isinstance(blob, bytes | bytearray | memoryview):
         raise TypeError("a ciphertext is bytes")
     blob = bytes(blob)
-    if not blob.startswith(PREFIX):
+    prefix = blob[: len(PREFIX)]
+    if prefix not in (PREFIX, LEGACY_PREFIX):
         raise malformed
-    key_part, separator, encoded = blob[len(PREFIX) :].partition(b":")
+    key_part, separator, encoded = blob[len(prefix) :].partition(b":")
     key_id = key_part.decode("ascii", errors="replace")
     if not separator or not _KEY_ID.fullmatch(key_id):
         raise malformed
@@ -349,7 +419,16 @@ def _split(blob: bytes, purpose: str) -> tuple[str, bytes]:
         raise malformed from None
     if len(payload) < _NONCE_BYTES + _TAG_BYTES:
         raise malformed
-    return key_id, payload
+    return prefix, key_id, payload
+
+
+def _associated(prefix: bytes, purpose: str, record: str) -> bytes:
+    """The associated data: the purpose, and for row-bound (``sd2:``) values the record."""
+    if not isinstance(record, str) or not _PURPOSE.fullmatch(record):
+        raise ValueError("record must be the row's id, a plain name such as 'p_1a2b'")
+    if prefix == LEGACY_PREFIX:
+        return _purpose_bytes(purpose)
+    return _purpose_bytes(purpose) + b"\0" + record.encode("ascii")
 
 
 def _purpose_bytes(purpose: str) -> bytes:
@@ -365,12 +444,9 @@ def _utf8(text: str) -> bytes:
         raise ValueError("the text is not valid Unicode (unpaired surrogate)") from None
 
 
-def _next_id(keys: Sequence[_Key]) -> str:
-    taken = {key.id for key in keys}
-    number = len(keys) + 1
-    while f"k{number}" in taken:
-        number += 1
-    return f"k{number}"
+def _new_id() -> str:
+    """Random, so a value written under another key file never names a key of this one."""
+    return "k" + secrets.token_hex(4)
 
 
 def _timestamp(now: datetime | None) -> str:

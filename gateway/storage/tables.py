@@ -199,3 +199,31 @@ class CaseloadRow(Base):
         String(32), ForeignKey("advocates.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KeyFileBindingRow(Base):
+    """The fingerprint of the key file this database's ciphertexts belong to (one row).
+
+    Recorded the first time a key file is used with the database; a command run with
+    another key file is refused before it reads or writes a secret.
+    """
+
+    __tablename__ = "key_file_binding"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Values from before row binding (``sd1:``) may remain; False once all were rebound.
+    legacy_values: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditHeadRow(Base):
+    """The audit log's high-water mark (one row), kept outside the audit table: the newest
+    entry's seq and hash under an HMAC, so cutting off entries or emptying the table shows."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))

@@ -84,6 +84,7 @@ def test_a_read_only_database_is_unavailable_for_writes(tmp_path: Path) -> None:
 
 
 def test_a_corrupt_file_is_unavailable_already_at_start_up(tmp_path: Path) -> None:
+    _database(tmp_path).touch(mode=0o600)  # private, as SafeDial would make it
     _database(tmp_path).write_bytes(b"not a database, " * 512)
     with pytest.raises(DatabaseUnavailable, match="not a database or is corrupt"):
         Database(f"sqlite:///{_database(tmp_path)}").migrate()

@@ -7,6 +7,7 @@ import copy
 import json
 import os
 import pickle
+import re
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,8 @@ from gateway.storage.keyring import DecryptionError, KeyFileError, KeyRing, init
 from tests.support.numbers import PARTICIPANT, number_forms
 
 PHONE = "participant.phone"
+#: The row a value belongs to (its id).
+ROW = "p_0a1b2c"
 CODE_WORD = "participant.code_word"
 
 
@@ -47,11 +50,12 @@ def _rewrite(path: Path, change) -> None:
 def test_init_creates_a_key_file_with_one_active_key(key_file: Path, ring: KeyRing) -> None:
     doc = json.loads(key_file.read_text())
     assert doc["version"] == 1
-    assert [(k["id"], k["retired"]) for k in doc["keys"]] == [("k1", None)]
+    assert [k["retired"] for k in doc["keys"]] == [None]
+    assert re.fullmatch(r"k[0-9a-f]{8}", doc["keys"][0]["id"]), "random, unlike any other file's"
     assert len(base64.b64decode(doc["keys"][0]["key"])) == 32
     assert len(base64.b64decode(doc["index_key"])) == 32
     assert datetime.fromisoformat(doc["keys"][0]["created"]).tzinfo is not None
-    assert ring.active_key_id == "k1"
+    assert ring.active_key_id == doc["keys"][0]["id"]
 
 
 def test_the_key_file_is_readable_by_its_owner_only(key_file: Path, ring: KeyRing) -> None:
@@ -162,18 +166,19 @@ def test_a_key_file_from_a_newer_safedial_asks_for_an_upgrade(
     ],
 )
 def test_unicode_plaintext_round_trips(ring: KeyRing, plaintext: str) -> None:
-    assert ring.decrypt(ring.encrypt(plaintext, purpose=CODE_WORD), purpose=CODE_WORD) == plaintext
+    blob = ring.encrypt(plaintext, purpose=CODE_WORD, record=ROW)
+    assert ring.decrypt(blob, purpose=CODE_WORD, record=ROW) == plaintext
 
 
 def test_a_loaded_key_file_decrypts_what_the_new_one_encrypted(
     key_file: Path, ring: KeyRing
 ) -> None:
-    blob = ring.encrypt(PARTICIPANT, purpose=PHONE)
-    assert KeyRing.load(key_file).decrypt(blob, purpose=PHONE) == PARTICIPANT
+    blob = ring.encrypt(PARTICIPANT, purpose=PHONE, record=ROW)
+    assert KeyRing.load(key_file).decrypt(blob, purpose=PHONE, record=ROW) == PARTICIPANT
 
 
 def test_ciphertext_contains_no_plaintext_bytes(ring: KeyRing) -> None:
-    blob = ring.encrypt(PARTICIPANT, purpose=PHONE)
+    blob = ring.encrypt(PARTICIPANT, purpose=PHONE, record=ROW)
     raw = base64.b64decode(blob.split(b":", 2)[2])
     for form in number_forms(PARTICIPANT):
         assert form.encode() not in blob
@@ -181,45 +186,49 @@ def test_ciphertext_contains_no_plaintext_bytes(ring: KeyRing) -> None:
 
 
 def test_ciphertext_is_ascii_in_the_documented_format(ring: KeyRing) -> None:
-    blob = ring.encrypt(PARTICIPANT, purpose=PHONE)
+    blob = ring.encrypt(PARTICIPANT, purpose=PHONE, record=ROW)
     prefix, key_id, encoded = blob.split(b":")
-    assert (prefix, key_id) == (b"sd1", b"k1")
+    assert (prefix, key_id) == (b"sd2", ring.active_key_id.encode())
     assert blob.decode("ascii")
     assert len(base64.b64decode(encoded, validate=True)) == 12 + len(PARTICIPANT) + 16
 
 
 def test_the_same_plaintext_encrypts_differently_each_time(ring: KeyRing) -> None:
-    blobs = {ring.encrypt(PARTICIPANT, purpose=PHONE) for _ in range(20)}
+    blobs = {ring.encrypt(PARTICIPANT, purpose=PHONE, record=ROW) for _ in range(20)}
     assert len(blobs) == 20
 
 
 def test_a_wrong_key_fails_loudly(tmp_path: Path, ring: KeyRing) -> None:
-    other = init_key_file(tmp_path / "other.json")  # also has a "k1", with different bytes
-    blob = ring.encrypt(PARTICIPANT, purpose=PHONE)
-    with pytest.raises(
-        DecryptionError, match=r"cannot decrypt participant\.phone: wrong or missing key k1"
-    ):
-        other.decrypt(blob, purpose=PHONE)
+    other = init_key_file(tmp_path / "other.json")
+    blob = ring.encrypt(PARTICIPANT, purpose=PHONE, record=ROW)
+    with pytest.raises(DecryptionError, match=rf"cannot decrypt participant\.phone: wrong or "
+                                              rf"missing key {ring.active_key_id}"):
+        other.decrypt(blob, purpose=PHONE, record=ROW)
+    same_id = b"sd2:" + other.active_key_id.encode() + blob[len(b"sd2:") + 9:]
+    with pytest.raises(DecryptionError, match="or the value was altered"):
+        other.decrypt(same_id, purpose=PHONE, record=ROW)
 
 
 def test_an_unknown_key_id_fails_loudly(key_file: Path, ring: KeyRing) -> None:
-    blob = ring.rotate(key_file).encrypt(PARTICIPANT, purpose=PHONE)
-    with pytest.raises(DecryptionError, match="wrong or missing key k2"):
-        ring.decrypt(blob, purpose=PHONE)
+    rotated = ring.rotate(key_file)
+    blob = rotated.encrypt(PARTICIPANT, purpose=PHONE, record=ROW)
+    with pytest.raises(DecryptionError, match=f"wrong or missing key {rotated.active_key_id}"):
+        ring.decrypt(blob, purpose=PHONE, record=ROW)
 
 
 def test_a_ciphertext_moved_to_another_field_does_not_decrypt(ring: KeyRing) -> None:
-    blob = ring.encrypt("bluebird", purpose=CODE_WORD)
+    blob = ring.encrypt("bluebird", purpose=CODE_WORD, record=ROW)
     with pytest.raises(DecryptionError, match="belongs to another field"):
-        ring.decrypt(blob, purpose=PHONE)
+        ring.decrypt(blob, purpose=PHONE, record=ROW)
 
 
 def test_an_altered_ciphertext_does_not_decrypt(ring: KeyRing) -> None:
-    prefix, key_id, encoded = ring.encrypt(PARTICIPANT, purpose=PHONE).split(b":")
+    prefix, key_id, encoded = ring.encrypt(PARTICIPANT, purpose=PHONE, record=ROW).split(b":")
     raw = bytearray(base64.b64decode(encoded))
     raw[-20] ^= 0x01
     with pytest.raises(DecryptionError, match="altered"):
-        ring.decrypt(b":".join([prefix, key_id, base64.b64encode(bytes(raw))]), purpose=PHONE)
+        ring.decrypt(b":".join([prefix, key_id, base64.b64encode(bytes(raw))]), purpose=PHONE,
+                     record=ROW)
 
 
 @pytest.mark.parametrize(
@@ -230,7 +239,8 @@ def test_an_altered_ciphertext_does_not_decrypt(ring: KeyRing) -> None:
         b"sd1:k1:not base64!",
         b"sd1:k1:" + base64.b64encode(b"too short"),
         b"sd1:bad id:" + base64.b64encode(bytes(40)),
-        b"sd2:k1:" + base64.b64encode(bytes(40)),
+        b"sd3:k1:" + base64.b64encode(bytes(40)),
+        b"sd2:k1",
         b"",
     ],
 )
@@ -238,16 +248,16 @@ def test_a_value_that_is_not_a_ciphertext_is_refused_without_echoing_it(
     ring: KeyRing, blob: bytes
 ) -> None:
     with pytest.raises(DecryptionError, match="not a SafeDial ciphertext") as caught:
-        ring.decrypt(blob, purpose=PHONE)
+        ring.decrypt(blob, purpose=PHONE, record=ROW)
     assert not any(form in str(caught.value) for form in number_forms(PARTICIPANT))
 
 
 def test_decryption_errors_never_contain_the_plaintext(tmp_path: Path, ring: KeyRing) -> None:
     other = init_key_file(tmp_path / "other.json")
-    blob = ring.encrypt(PARTICIPANT, purpose=PHONE)
+    blob = ring.encrypt(PARTICIPANT, purpose=PHONE, record=ROW)
     for attempt in (
-        lambda: other.decrypt(blob, purpose=PHONE),
-        lambda: ring.decrypt(blob, purpose=CODE_WORD),
+        lambda: other.decrypt(blob, purpose=PHONE, record=ROW),
+        lambda: ring.decrypt(blob, purpose=CODE_WORD, record=ROW),
     ):
         with pytest.raises(DecryptionError) as caught:
             attempt()
@@ -257,14 +267,14 @@ def test_decryption_errors_never_contain_the_plaintext(tmp_path: Path, ring: Key
 @pytest.mark.parametrize("purpose", ["", "has space", "nul\0byte", "x" * 65])
 def test_a_purpose_must_be_a_plain_name(ring: KeyRing, purpose: str) -> None:
     with pytest.raises(ValueError, match="purpose"):
-        ring.encrypt(PARTICIPANT, purpose=purpose)
+        ring.encrypt(PARTICIPANT, purpose=purpose, record=ROW)
     with pytest.raises(ValueError, match="purpose"):
         ring.blind_index(PARTICIPANT, purpose=purpose)
 
 
 def test_encrypt_takes_text_only(ring: KeyRing) -> None:
     with pytest.raises(TypeError, match="e164"):
-        ring.encrypt(PARTICIPANT.encode(), purpose=PHONE)  # type: ignore[arg-type]
+        ring.encrypt(PARTICIPANT.encode(), purpose=PHONE, record=ROW)  # type: ignore[arg-type]
 
 
 # --- rotation --------------------------------------------------------------------------------
@@ -273,13 +283,15 @@ def test_encrypt_takes_text_only(ring: KeyRing) -> None:
 def test_rotation_keeps_every_old_ciphertext_readable(key_file: Path, ring: KeyRing) -> None:
     blobs = {}
     for generation in range(3):
-        blobs[ring.active_key_id] = ring.encrypt(f"code word {generation}", purpose=CODE_WORD)
+        blobs[ring.active_key_id] = ring.encrypt(f"code word {generation}", purpose=CODE_WORD,
+                                                 record=ROW)
         ring = ring.rotate(key_file)
     reloaded = KeyRing.load(key_file)
-    assert reloaded.active_key_id == "k4"
+    assert reloaded.active_key_id == ring.active_key_id
+    assert len({info.id for info in reloaded.key_ids()}) == 4
     for generation, (key_id, blob) in enumerate(blobs.items()):
-        assert blob.startswith(b"sd1:" + key_id.encode() + b":")
-        assert reloaded.decrypt(blob, purpose=CODE_WORD) == f"code word {generation}"
+        assert blob.startswith(b"sd2:" + key_id.encode() + b":")
+        assert reloaded.decrypt(blob, purpose=CODE_WORD, record=ROW) == f"code word {generation}"
 
 
 def test_rotation_retires_the_old_key_and_activates_a_new_one(
@@ -287,39 +299,42 @@ def test_rotation_retires_the_old_key_and_activates_a_new_one(
 ) -> None:
     later = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
     rotated = ring.rotate(key_file, now=later)
-    assert rotated.key_ids() == (("k1", True), ("k2", False))
-    assert [(info.id, info.retired) for info in rotated.key_ids()] == [("k1", True), ("k2", False)]
-    assert rotated.active_key_id == "k2"
+    first, second = ring.active_key_id, rotated.active_key_id
+    assert rotated.key_ids() == ((first, True), (second, False))
+    assert [(info.id, info.retired) for info in rotated.key_ids()] == [(first, True),
+                                                                       (second, False)]
+    assert first != second
     assert KeyRing.load(key_file).key_ids() == rotated.key_ids()
     entries = json.loads(key_file.read_text())["keys"]
     assert entries[0]["retired"] == entries[1]["created"] == "2031-05-06T07:08:09+00:00"
-    assert rotated.encrypt("x", purpose=CODE_WORD).startswith(b"sd1:k2:")
+    blob = rotated.encrypt("x", purpose=CODE_WORD, record=ROW)
+    assert blob.startswith(b"sd2:" + second.encode() + b":")
 
 
 def test_rotation_refuses_a_key_file_changed_since_loading(key_file: Path, ring: KeyRing) -> None:
-    ring.rotate(key_file)  # someone else rotated; `ring` is stale
+    theirs = ring.rotate(key_file)  # someone else rotated; `ring` is stale
     with pytest.raises(KeyFileError, match="changed since it was loaded"):
         ring.rotate(key_file)
-    assert [i.id for i in KeyRing.load(key_file).key_ids()] == ["k1", "k2"]
+    assert KeyRing.load(key_file).key_ids() == theirs.key_ids()
 
 
 def test_reencryption_moves_a_value_to_the_active_key(key_file: Path, ring: KeyRing) -> None:
-    old = ring.encrypt(PARTICIPANT, purpose=PHONE)
+    old = ring.encrypt(PARTICIPANT, purpose=PHONE, record=ROW)
     assert not ring.needs_reencrypt(old)
     rotated = ring.rotate(key_file)
     assert rotated.needs_reencrypt(old)
-    new = rotated.reencrypt(old, purpose=PHONE)
+    new = rotated.reencrypt(old, purpose=PHONE, record=ROW)
     assert not rotated.needs_reencrypt(new)
-    assert new.startswith(b"sd1:k2:")
-    assert rotated.decrypt(new, purpose=PHONE) == PARTICIPANT
+    assert new.startswith(b"sd2:" + rotated.active_key_id.encode() + b":")
+    assert rotated.decrypt(new, purpose=PHONE, record=ROW) == PARTICIPANT
 
 
 def test_reencryption_refuses_a_value_under_the_wrong_purpose(
     key_file: Path, ring: KeyRing
 ) -> None:
-    old = ring.encrypt(PARTICIPANT, purpose=PHONE)
+    old = ring.encrypt(PARTICIPANT, purpose=PHONE, record=ROW)
     with pytest.raises(DecryptionError):
-        ring.rotate(key_file).reencrypt(old, purpose=CODE_WORD)
+        ring.rotate(key_file).reencrypt(old, purpose=CODE_WORD, record=ROW)
 
 
 def test_needs_reencrypt_refuses_a_value_that_is_not_a_ciphertext(ring: KeyRing) -> None:
@@ -364,7 +379,7 @@ def test_the_keyring_never_shows_key_bytes(key_file: Path, ring: KeyRing) -> Non
     secrets = _key_material(key_file)
     raw = [base64.b64decode(s) for s in secrets]
     shown = " ".join([repr(ring), str(ring), f"{ring}", repr(ring.key_ids()), str(ring.key_ids())])
-    assert shown.startswith("<KeyRing active=k2 keys=2>")
+    assert shown.startswith(f"<KeyRing active={ring.active_key_id} keys=2>")
     assert not any(secret in shown for secret in secrets)
     assert not any(repr(material) in shown or material.hex() in shown for material in raw)
 

@@ -1,0 +1,69 @@
+"""Files private by default: the state folder is 700, the database 600, whatever the umask."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.errors import ConfigurationError
+from gateway.settings import load_settings
+from gateway.storage.db import Database
+from gateway.storage.keyring import init_key_file
+from gateway.wiring import build_context
+from tests.support.world import world_environment
+
+
+@pytest.fixture(autouse=True)
+def loose_umask() -> Iterator[None]:
+    """The usual umask, which leaves new files readable by everyone."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_database_file_is_600_and_its_folder_700(tmp_path: Path) -> None:
+    state = tmp_path / "home" / "state" / "safedial"
+    ctx = build_context(load_settings(world_environment(state)))
+    ctx.db.dispose()
+
+    assert mode(state / "safedial.db") == 0o600
+    assert mode(state) == 0o700
+    assert mode(state.parent) == 0o700, "parents SafeDial creates are private too"
+
+
+def test_the_key_file_folder_is_created_700(tmp_path: Path) -> None:
+    init_key_file(tmp_path / "new" / "state" / "keys.json")
+    assert mode(tmp_path / "new" / "state") == 0o700
+    assert mode(tmp_path / "new") == 0o700
+
+
+def test_a_database_file_others_can_open_is_refused_at_start_up(tmp_path: Path) -> None:
+    Database(f"sqlite:///{tmp_path / 'safedial.db'}").migrate().dispose()
+    os.chmod(tmp_path / "safedial.db", 0o644)
+
+    with pytest.raises(ConfigurationError, match=r"open to other users \(mode 0644\)") as refused:
+        Database(f"sqlite:///{tmp_path / 'safedial.db'}")
+    assert f"chmod 600 {tmp_path / 'safedial.db'}" in str(refused.value)
+
+
+def test_a_database_folder_others_can_write_to_is_refused_at_start_up(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    Database(f"sqlite:///{folder / 'safedial.db'}").migrate().dispose()
+    os.chmod(folder, 0o770)  # noqa: S103 (the unsafe folder under test)
+
+    with pytest.raises(ConfigurationError, match="writable by other users"):
+        Database(f"sqlite:///{folder / 'safedial.db'}")
+
+
+def test_an_existing_private_database_opens_as_before(tmp_path: Path) -> None:
+    Database(f"sqlite:///{tmp_path / 'safedial.db'}").migrate().dispose()
+    Database(f"sqlite:///{tmp_path / 'safedial.db'}").migrate().dispose()
+    assert mode(tmp_path / "safedial.db") == 0o600
