@@ -72,7 +72,8 @@ def test_participant_add_reads_phone_code_word_and_cover_reason_in_that_order(
         row = session.get(ParticipantRow, participant_id)
         assert row is not None and row.code_word_enc is not None
         assert world.keys.decrypt(row.code_word_enc.encode("ascii"),
-                                  purpose="participant.code_word") == CODE_WORD
+                                  purpose="participant.code_word",
+                                  record=participant_id) == CODE_WORD
 
 
 def test_participant_update_and_advocate_add_read_dash_too(
