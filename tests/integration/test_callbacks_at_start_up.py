@@ -25,6 +25,7 @@ from gateway.audit import service as audit
 from gateway.callbacks.planning import CallbackPlan
 from gateway.callbacks.service import RUN_DUE
 from gateway.lab.scenario import Answer, RingNoAnswer
+from gateway.people import caseload
 from gateway.wiring import AppContext
 from tests.integration.cli_helpers import SAFEDIAL
 from tests.integration.conftest import CarrierLab, copy_selftested
@@ -49,6 +50,9 @@ def left_by_a_stopped_gateway(ctx: AppContext, *, dropped_ago: timedelta,
     due ``delay`` after the drop."""
     participant_id = add_participant(ctx, windows=ALWAYS, on_drop="callback")
     advocate_id = add_advocate(ctx, phone=ADVOCATE)
+    with ctx.db.unit_of_work() as session:  # `serve` runs the shipped policy: caseloads
+        caseload.assign(session, actor="test", participant_id=participant_id,
+                        advocate_id=advocate_id)
     dropped = datetime.now(UTC) - dropped_ago
     due = dropped + delay
     return ctx.callbacks().create(plan=CallbackPlan(1, 3, due, due),

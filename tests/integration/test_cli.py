@@ -99,7 +99,9 @@ def test_a_lab_call_in_a_mode_that_never_passed_the_self_test_is_refused(
 ) -> None:
     phone = carrier_phones({ADVOCATE: Answer(), PARTICIPANT: Answer()})
     env = {**os.environ, **carrier_lab.env,
-           "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+           "SAFEDIAL_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+           "SAFEDIAL_KEY_FILE": str(tmp_path / "keys.json")}
+    assert safedial(env, "keys", "init").returncode == 0  # audited refusals need the key
     result = safedial(env, *lab_call("--mode", "withhold"))
     phone.stop()
     assert result.returncode == 3, result.stderr
