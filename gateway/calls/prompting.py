@@ -2,9 +2,12 @@
 
 Rendered per call into a folder of the PBX runtime (named by the call id, no
 number anywhere), from the prompts in the participant's and the advocate's
-languages. The voicemail text passes the script linter before it becomes
-audio: a script that names the organisation or holds a number without the
-participant's agreement, or is too vague, is refused and the call with it.
+languages. Only texts without personal data (the voicemail) go through the
+shared cache; the briefing and notices speak the alias and are made in the
+call's folder, removed with it. The voicemail text passes the script linter
+before it becomes audio: a script that names the organisation or holds a number
+without the participant's agreement, or is too vague, is refused and the call
+with it.
 """
 
 from __future__ import annotations
@@ -70,15 +73,22 @@ def prepare_call_audio(
     briefing_template = load_template("briefing", advocate.language, base=prompts)
     briefing_text = render_text(briefing_template, {**values,
                                                     "advocate_name": advocate.display_name})
-    # What the advocate hears is spoken at the policy's rate (they wait for it).
+    # What the advocate hears is spoken at the policy's rate (they wait for it). It holds
+    # the alias (and the cover reason): rendered inside this call's folder, never into the
+    # shared cache, so it goes when the call's folder does.
     rate = policy.briefing_words_per_minute
-    briefing = _place(prompt_audio("briefing", briefing_text, briefing_template.language, cache,
-                                   base=prompts, words_per_minute=rate), folder, "briefing")
-    for kind in NOTICES:
-        template = load_template(kind, advocate.language, base=prompts)
-        text = render_text(template, {"alias": participant.alias})
-        _place(prompt_audio(kind, text, template.language, cache, base=prompts,
-                            words_per_minute=rate), folder, kind.removeprefix("notice-"))
+    personal = folder / ".render"
+    try:
+        briefing = _place(prompt_audio("briefing", briefing_text, briefing_template.language,
+                                       personal, base=prompts, words_per_minute=rate),
+                          folder, "briefing")
+        for kind in NOTICES:
+            template = load_template(kind, advocate.language, base=prompts)
+            text = render_text(template, {"alias": participant.alias})
+            _place(prompt_audio(kind, text, template.language, personal, base=prompts,
+                                words_per_minute=rate), folder, kind.removeprefix("notice-"))
+    finally:
+        shutil.rmtree(personal, ignore_errors=True)
     voicemail = None
     if dial.voicemail.kind is not VoicemailKind.NONE:
         voicemail = _voicemail(folder, cache, participant, advocate, dial, policy,

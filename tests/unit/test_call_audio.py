@@ -84,3 +84,24 @@ def test_voicemail_none_renders_no_voicemail_but_still_briefs_the_advocate(
     names = {path.name for path in audio.folder.iterdir()}
     assert names == {"briefing.wav", "not-reached.wav", "voicemail-left.wav",
                      "voicemail-not-left.wav"}
+
+
+def test_nothing_that_speaks_the_alias_is_left_in_the_shared_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    audio = prepare_call_audio(folder=tmp_path / "call", cache=cache,
+                               participant=participant(), advocate=ADVOCATE, dial=dial("none"),
+                               policy=POLICY, callback_number=MASKED)
+    assert not cache.exists() or list(cache.iterdir()) == [], \
+        "the briefing and notices speak the alias: only the call's folder holds them"
+    assert {path.name for path in audio.folder.iterdir()} == {
+        "briefing.wav", "not-reached.wav", "voicemail-left.wav", "voicemail-not-left.wav"}
+
+
+def test_the_voicemail_with_no_personal_data_is_still_cached_for_the_next_call(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    prepare_call_audio(folder=tmp_path / "call", cache=cache, participant=participant(),
+                       advocate=ADVOCATE, dial=dial("generic"), policy=POLICY,
+                       callback_number=MASKED)
+    assert len([path for path in cache.iterdir() if path.suffix == ".wav"]) == 1
