@@ -10,7 +10,9 @@ With the key file (``Database.audit_key``, set by the wiring) the chain is an HM
 under the key file's audit key, and every append moves a high-water mark kept outside
 the audit table (``audit_head``), so cutting off the newest entries, emptying the table
 or forging a checkpoint is reported. ``seal`` turns an older, unkeyed chain into a
-keyed one once, when a key file is first bound to the database.
+keyed one once, when a key file is first bound to the database. Each append about a
+participant also re-seals their preferences' MAC (gateway.storage.preference_mac), so
+``verify`` reports a preference edited in the database behind SafeDial's back.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from gateway.storage.auditchain import (
     verify_chain,
 )
 from gateway.storage.db import AUDIT_KEY, lock_for_append
-from gateway.storage.tables import AuditHeadRow, AuditRow
+from gateway.storage.preference_mac import preferences_intact, preferences_mac
+from gateway.storage.tables import AuditHeadRow, AuditRow, ParticipantRow
 
 _HEAD = 1
 
@@ -104,7 +107,17 @@ def _append(session: Session, *, key: bytes | None, actor: str, action: str,
     session.flush()
     if key is not None:
         _move_head(session, key, record)
+        if participant is not None:
+            _reseal_preferences(session, key, participant)
     return record
+
+
+def _reseal_preferences(session: Session, key: bytes, participant_id: str) -> None:
+    """The audited change is the only legitimate one: seal what the row says now."""
+    row = session.get(ParticipantRow, participant_id)
+    if row is not None:
+        row.prefs_mac = preferences_mac(row, key)
+        session.flush()
 
 
 def records(session: Session, participant: str | None = None) -> list[AuditRecord]:
@@ -122,10 +135,15 @@ def verify(session: Session) -> ChainCheck:
     if not check.ok or key is None:
         return check
     problem = head_problem(all_records, key=key, head=_head(session))
-    if problem is None:
-        return check
-    bad_seq = all_records[-1].seq if all_records else 0
-    return ChainCheck(ok=False, checked=len(all_records), problem=problem, bad_seq=bad_seq)
+    if problem is not None:
+        bad_seq = all_records[-1].seq if all_records else 0
+        return ChainCheck(ok=False, checked=len(all_records), problem=problem, bad_seq=bad_seq)
+    for row in session.scalars(select(ParticipantRow).order_by(ParticipantRow.id)):
+        if not preferences_intact(row, key):
+            return ChainCheck(ok=False, checked=len(all_records), bad_seq=None,
+                              problem=f"participant {row.id}: preferences changed outside "
+                                      "SafeDial (their MAC does not match)")
+    return check
 
 
 def seal(session: Session, *, key: bytes) -> int:
@@ -151,6 +169,10 @@ def seal(session: Session, *, key: bytes) -> int:
     session.flush()
     last = rows[-1] if rows else None
     _store_head(session, key, last.seq if last else 0, last.hash if last else GENESIS)
+    if intact:  # the preferences as they stand are what the intact log led to
+        for participant in session.scalars(select(ParticipantRow)):
+            participant.prefs_mac = preferences_mac(participant, key)
+        session.flush()
     if rows and intact:
         _append(session, key=key, actor="system:keys", action="audit.sealed",
                 fields=[f"records={len(rows)}"])

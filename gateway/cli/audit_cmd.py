@@ -31,7 +31,8 @@ def _verify(_args: argparse.Namespace) -> int:
     if check.ok:
         print(f"audit log intact ({check.checked} entries)")
         return ExitCode.OK
-    print(f"audit log BROKEN at entry {check.bad_seq}: {check.problem}")
+    where = f" at entry {check.bad_seq}" if check.bad_seq is not None else ""
+    print(f"audit log BROKEN{where}: {check.problem}")
     return BrokenChainError.exit_code  # what `audit purge` exits with on the same chain
 
 

@@ -61,6 +61,8 @@ class ParticipantRow(Base):
     if_other_answers: Mapped[str | None] = mapped_column(String(16), nullable=True)
     #: The agreed reason for calling, said if someone else answers (ciphertext).
     cover_reason_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: HMAC of the agreed preferences under the audit key (gateway.storage.preference_mac).
+    prefs_mac: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
