@@ -28,6 +28,10 @@ TEMPLATES = Path(__file__).resolve().parent / "carrier"
 #: Config shared with SafeDial's own: nothing written to disk that could hold a number.
 _SHARED_CONF = ("modules.conf.j2", "logger.conf.j2", "cdr.conf.j2", "cel.conf.j2")
 
+#: A lab far end's log in test fixtures (fictional numbers only; never SafeDial's own).
+TEST_LOGGER_CONF = ("[general]\nqueue_log = no\ndateformat = %F %T\n\n"
+                    "[logfiles]\nmessages => notice,warning,error\n")
+
 Behaviour = Literal["honest", "shows-asserted-identity", "shows-agency-number"]
 
 
@@ -36,7 +40,11 @@ class LabCarrier:
 
     def __init__(self, root: Path, *, settings: Settings, port: int,
                  phones: tuple[str, int], canary: str, rtp: tuple[int, int],
-                 host: str = CARRIER_HOST, behaviour: Behaviour = "honest") -> None:
+                 host: str = CARRIER_HOST, behaviour: Behaviour = "honest",
+                 keep_log: bool = False) -> None:
+        """``keep_log`` is for test fixtures only, whose numbers are all fictional: the
+        carrier then keeps notices, warnings and errors in its own ``messages`` file, so a
+        failing test can show what the network saw. ``make run`` keeps none."""
         self.layout = RuntimeLayout(root.resolve(), chroot=layout_for(settings).chroot)
         self.host, self.port = host, port
         values = {
@@ -61,6 +69,8 @@ class LabCarrier:
         for name in _SHARED_CONF:
             shared = settings.dialplans_dir / name
             (self.layout.etc / name.removesuffix(".j2")).write_text(shared.read_text())
+        if keep_log:
+            (self.layout.etc / "logger.conf").write_text(TEST_LOGGER_CONF)
         (self.layout.etc / "manager.conf").write_text("[general]\nenabled = no\n")
         self.asterisk = Asterisk(self.layout, settings.asterisk_binary)
 

@@ -233,7 +233,7 @@ class CarrierLab:
         self.carrier = LabCarrier(root / "carrier", settings=self.pbx.settings,
                                   port=carrier_port, phones=(TRUNK_HOST, self.phones_port),
                                   canary=carrier_canary, rtp=(27500, 27999),
-                                  behaviour=behaviour)
+                                  behaviour=behaviour, keep_log=True)
         self.env = self.pbx.env
         self.settings = self.pbx.settings
 

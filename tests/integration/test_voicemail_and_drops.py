@@ -96,7 +96,7 @@ class VoicemailLab:
             peer_host=CARRIER_HOST)
         self.carrier = LabCarrier(root / "carrier", settings=self.settings, port=carrier_port,
                                   phones=(FAR_END_HOST, far_port), canary=CANARY,
-                                  rtp=(23000, 23999))
+                                  rtp=(23000, 23999), keep_log=True)
         self.gateway = Asterisk(render(self.settings, POLICY), self.settings.asterisk_binary)
 
     def start(self) -> None:

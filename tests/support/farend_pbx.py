@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 
+from gateway.lab.carrier import TEST_LOGGER_CONF
 from gateway.pbx.process import Asterisk, layout_for
 from gateway.pbx.render import RuntimeLayout, modules_dir
 from gateway.settings import Settings
@@ -89,6 +90,8 @@ class FarEndPbx:
         for name in _SHARED_CONF:
             target = self.layout.etc / name.removesuffix(".j2")
             target.write_text((shared / name).read_text())
+        # A test far end with fictional numbers keeps a log for failing tests to show.
+        (self.layout.etc / "logger.conf").write_text(TEST_LOGGER_CONF)
         (self.layout.etc / "manager.conf").write_text("[general]\nenabled = no\n")
         (self.layout.etc / "amd.conf").write_text("[general]\n")
         make_sounds(self.sounds)
