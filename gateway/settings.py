@@ -5,6 +5,8 @@ names without the prefix, in lower case (``sip_port = 5160``). The environment
 wins over the file. Defaults describe the local lab: Asterisk on loopback and a
 lab phone on 127.0.0.2. A malformed value stops start-up with a message naming
 the setting; nothing reads settings at import time (call ``get_settings()``).
+Outside a lab (``SAFEDIAL_LAB`` unset), ``get_settings()`` refuses the lab's
+fictional masked, gateway and agency numbers (NANP 555-01xx).
 
 ``SAFEDIAL_ASTERISK_ROOT`` names a Debian root holding Asterisk (the lab's
 Asterisk 22 from Debian sid). Asterisk then runs there with ``chroot``: the
@@ -37,6 +39,10 @@ _CONTACT_USER = re.compile(r"[A-Za-z0-9._-]{1,32}")
 _NUMBER_RUN = re.compile(r"[0-9]{7,}")
 #: Stricter for the Contact user: the config guard refuses one with 3 digits in a row.
 _CONTACT_DIGITS = re.compile(r"[0-9]{3,}")
+#: NANP 555-0100 to 555-0199, in any area code, is reserved for fiction: the lab's numbers.
+_FICTIONAL_NUMBER = re.compile(r"\+1[2-9][0-9]{2}55501[0-9]{2}")
+#: The numbers a participant or the agency sees; a fictional one belongs to a lab only.
+_NUMBERS_SEEN_OUTSIDE = ("masked_number", "gateway_number", "agency_number")
 
 
 class SettingsError(ConfigurationError):
@@ -308,6 +314,24 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise SettingsError(_explain(exc)) from None
 
 
+def refuse_lab_numbers_outside_a_lab(settings: Settings) -> Settings:
+    """A deployment that kept the lab's fictional defaults would show participants a
+    number nobody answers (or withhold nothing the operator checked): outside a lab,
+    every number a call shows must be one the operator chose."""
+    if settings.lab:
+        return settings
+    fictional = [name for name in _NUMBERS_SEEN_OUTSIDE
+                 if (value := getattr(settings, name)) and _FICTIONAL_NUMBER.fullmatch(value)]
+    if fictional:
+        names = ", ".join(ENV_PREFIX + name.upper() for name in fictional)
+        raise SettingsError(
+            f"{names}: still a fictional lab number (555-01xx); set the agency's own "
+            "numbers, or SAFEDIAL_LAB=true if this really is a lab"
+        )
+    return settings
+
+
 def get_settings() -> Settings:
-    """The settings of this process, read now from the environment."""
-    return load_settings()
+    """The settings of this process, read now from the environment: what every command,
+    the server and the PBX start from, so the lab's fictional numbers stop here."""
+    return refuse_lab_numbers_outside_a_lab(load_settings())

@@ -8,6 +8,14 @@ MASKED = "+12025550100"
 GATEWAY = "+12025550177"
 AGENCY = "+12025550199"
 
+#: A deployment's numbers for tests that need "not a lab": Ofcom's drama range, so
+#: fictional too, but not the lab's NANP 555-01xx that start-up refuses outside a lab.
+DEPLOYED_NUMBERS = {
+    "SAFEDIAL_MASKED_NUMBER": "+447700900100",
+    "SAFEDIAL_GATEWAY_NUMBER": "+447700900177",
+    "SAFEDIAL_AGENCY_NUMBER": "+447700900199",
+}
+
 
 def number_forms(e164: str) -> list[str]:
     """Every way a number could show up in text: E.164, without '+', the last 7 digits."""

@@ -34,6 +34,8 @@ def world_environment(root: Path, **extra: str) -> dict[str, str]:
         "SAFEDIAL_GATEWAY_NUMBER": GATEWAY,
         "SAFEDIAL_AGENCY_NUMBER": AGENCY,
         "SAFEDIAL_CANARY_NUMBER": CANARY,
+        # A test world is a lab: its numbers are fictional (555-01xx).
+        "SAFEDIAL_LAB": "true",
         **extra,
     }
 

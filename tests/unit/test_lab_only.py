@@ -10,9 +10,9 @@ from gateway.audit import service as audit
 from gateway.cli.main import main
 from gateway.errors import ExitCode
 from gateway.lab.config import lab_settings_text, mark_as_lab
-from gateway.settings import load_settings
+from gateway.settings import SettingsError, get_settings, load_settings
 from gateway.wiring import AppContext
-from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
+from tests.support.numbers import ADVOCATE, DEPLOYED_NUMBERS, PARTICIPANT, leaked
 from tests.support.world import world_for_cli
 
 LAB_CALL = ["call", "--lab", "--advocate-phone", ADVOCATE, "--participant-phone", PARTICIPANT,
@@ -21,7 +21,12 @@ LAB_CALL = ["call", "--lab", "--advocate-phone", ADVOCATE, "--participant-phone"
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppContext:
-    return world_for_cli(tmp_path, monkeypatch)
+    """A deployment's world: not a lab, so with numbers the operator chose."""
+    ctx = world_for_cli(tmp_path, monkeypatch)
+    monkeypatch.setenv("SAFEDIAL_LAB", "false")
+    for name, value in DEPLOYED_NUMBERS.items():
+        monkeypatch.setenv(name, value)
+    return ctx
 
 
 def audited(world: AppContext) -> list[tuple[str, str, tuple[str, ...]]]:
@@ -32,6 +37,38 @@ def audited(world: AppContext) -> list[tuple[str, str, tuple[str, ...]]]:
 def test_settings_are_not_a_labs_unless_they_say_so() -> None:
     assert load_settings({}).lab is False
     assert load_settings({"SAFEDIAL_LAB": "true"}).lab is True
+
+
+@pytest.mark.parametrize("setting", sorted(DEPLOYED_NUMBERS))
+def test_outside_a_lab_start_up_refuses_a_fictional_lab_number(
+    world: AppContext, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    setting: str,
+) -> None:
+    monkeypatch.setenv(setting, "+12025550142")
+
+    with pytest.raises(SettingsError, match=f"{setting}: still a fictional lab number"):
+        get_settings()
+    assert main(["participant", "list"]) == ExitCode.BAD_INPUT
+    assert setting in capsys.readouterr().err
+
+
+def test_outside_a_lab_the_lab_defaults_are_refused_by_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in [*DEPLOYED_NUMBERS, "SAFEDIAL_LAB", "SAFEDIAL_CONFIG_FILE"]:
+        monkeypatch.delenv(name, raising=False)
+
+    with pytest.raises(SettingsError) as refused:
+        get_settings()
+    assert "SAFEDIAL_MASKED_NUMBER, SAFEDIAL_AGENCY_NUMBER" in str(refused.value)
+
+
+def test_in_a_lab_the_fictional_numbers_are_what_it_dials_with(
+    world: AppContext, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SAFEDIAL_LAB", "true")
+    monkeypatch.setenv("SAFEDIAL_MASKED_NUMBER", "+12025550100")
+    assert get_settings().masked_number == "+12025550100"
 
 
 def test_outside_a_lab_a_lab_call_exits_2_dials_nothing_and_is_audited(
