@@ -95,10 +95,32 @@ _FORBIDDEN_MODULES = (
     "res_hep_rtcp.so",
     "res_stir_shaken.so",
     "res_pjsip_stir_shaken.so",
+    # CDR and CEL rows (with both numbers) to a database or RADIUS
+    "cdr_adaptive_odbc.so",
+    "cdr_odbc.so",
+    "cdr_pgsql.so",
+    "cdr_radius.so",
+    "cdr_tds.so",
+    "cel_odbc.so",
+    "cel_pgsql.so",
+    "cel_radius.so",
+    "cel_tds.so",
     # 22: the custom CDR/CEL writers' shared backend
     "res_cdrel_custom.so",
     # keeps every SIP message (with its headers) for `pjsip show history`
     "res_pjsip_history.so",
+    # 22: call audio streamed out of the PBX, and channel metrics served over HTTP
+    "chan_websocket.so",
+    "res_websocket_client.so",
+    "chan_audiosocket.so",
+    "res_audiosocket.so",
+    "app_audiosocket.so",
+    "res_aeap.so",
+    "res_speech_aeap.so",
+    "res_prometheus.so",
+    # a voicemail store keeps the caller's number beside each message
+    "app_voicemail.so",
+    "app_voicemail_odbc.so",
 )
 
 _ALLOWED_AMI_READ = {"call", "user", "originate"}
@@ -278,7 +300,7 @@ def check_modules(conf: ConfigFile) -> Iterator[Finding]:
                     conf.name,
                     section.name,
                     module,
-                    "must not load: it writes or sends numbers (add noload)",
+                    "must not load: it writes or sends numbers or call audio (add noload)",
                 )
 
 

@@ -295,7 +295,9 @@ def test_a_dialplan_leak_is_refused_naming_the_setting(rendered, old, new, setti
 @pytest.mark.parametrize(
     "module",
     ["cdr_csv.so", "res_pjsip_logger.so", "cel_custom.so", "res_hep.so", "res_stir_shaken.so",
-     "res_cdrel_custom.so"],
+     "res_cdrel_custom.so", "cdr_pgsql.so", "cel_odbc.so", "chan_websocket.so",
+     "chan_audiosocket.so", "res_websocket_client.so", "res_aeap.so", "res_prometheus.so",
+     "app_voicemail.so"],
 )
 def test_a_number_writing_module_no_longer_refused_by_noload_is_refused(rendered, module):
     refusal = _refusal(_with(rendered, "modules.conf", f"noload => {module}\n", ""))
