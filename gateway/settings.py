@@ -229,13 +229,20 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _runtime_dir_is_inside_the_root(self) -> Settings:
-        if self.asterisk_root is not None and not self.runtime_dir.resolve().is_relative_to(
-            self.asterisk_root.resolve()
-        ):
+        if self.asterisk_root is None:
+            return self
+        root = self.asterisk_root.resolve()
+        if not self.runtime_dir.resolve().is_relative_to(root):
             raise ValueError(
                 "SAFEDIAL_RUNTIME_DIR must lie inside SAFEDIAL_ASTERISK_ROOT: Asterisk runs "
                 "chrooted there and sees nothing outside it "
                 f"(e.g. {self.asterisk_root / RUNTIME_DIR_IN_ROOT})"
+            )
+        if self.prompt_cache_dir is not None and not self.prompt_cache_dir.resolve(
+        ).is_relative_to(root):
+            raise ValueError(
+                "SAFEDIAL_PROMPT_CACHE_DIR must lie inside SAFEDIAL_ASTERISK_ROOT: Asterisk "
+                "plays the voicemail from there and sees nothing outside the root"
             )
         return self
 

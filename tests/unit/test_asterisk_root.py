@@ -56,6 +56,18 @@ def test_a_runtime_folder_outside_the_root_stops_start_up_and_says_why(
     assert "SAFEDIAL_RUNTIME_DIR must lie inside SAFEDIAL_ASTERISK_ROOT" in str(refused.value)
 
 
+def test_a_prompt_cache_outside_the_root_stops_start_up_not_the_first_call(
+    root: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings({"SAFEDIAL_ASTERISK_ROOT": str(root),
+                       "SAFEDIAL_PROMPT_CACHE_DIR": str(tmp_path / "elsewhere")})
+    assert "SAFEDIAL_PROMPT_CACHE_DIR must lie inside SAFEDIAL_ASTERISK_ROOT" in str(refused.value)
+    inside = root / "var" / "cache" / "prompts"
+    assert load_settings({"SAFEDIAL_ASTERISK_ROOT": str(root),
+                          "SAFEDIAL_PROMPT_CACHE_DIR": str(inside)}).prompt_cache_dir == inside
+
+
 def test_a_relative_root_is_refused_and_an_empty_one_means_the_host(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="SAFEDIAL_ASTERISK_ROOT: must be an absolute path"):
         load_settings({"SAFEDIAL_ASTERISK_ROOT": "var/cache/sid"})
