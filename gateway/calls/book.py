@@ -26,14 +26,23 @@ class CallBook:
 
     def __init__(self) -> None:
         self._states: dict[str, dict[str, Any]] = {}
+        self._advocates: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def get(self, call_id: str) -> dict[str, Any] | None:
-        state = self._states.get(call_id)
-        return dict(state) if state is not None else None
+    def get(self, call_id: str, *, advocate_id: str | None) -> dict[str, Any] | None:
+        """The call's state, for the advocate whose phone it rang (``None``: an admin).
 
-    def run(self, call_id: str, call: Callable[[], Awaitable[CallReport]]) -> None:
+        Anyone else gets ``None``, as for a call that does not exist: a call id seen
+        over a shoulder must not tell another advocate whom a colleague is calling."""
+        state = self._states.get(call_id)
+        if state is None or advocate_id not in (None, self._advocates.get(call_id)):
+            return None
+        return dict(state)
+
+    def run(self, call_id: str, call: Callable[[], Awaitable[CallReport]], *,
+            advocate_id: str) -> None:
         """Run ``call`` in the background and keep its state until it ends, however it ends."""
+        self._advocates[call_id] = advocate_id
         self._states[call_id] = {"call_id": call_id, "state": RINGING_ADVOCATE}
         task = asyncio.create_task(self._follow(call_id, call))
         self._tasks.add(task)

@@ -39,14 +39,16 @@ async def place_call(body: CallRequest, ctx: Context, user: User) -> JSONRespons
     )
     ctx.call_book.run(prepared.call_id, lambda: gate.run(
         prepared, participant_id=body.participant_id, advocate_id=advocate_id,
-        actor=facts.advocate_id))
+        actor=facts.advocate_id), advocate_id=advocate_id)
     return JSONResponse(status_code=202, content={"call_id": prepared.call_id,
                                                   "decision": prepared.decision.as_dict()})
 
 
 @router.get("/calls/{call_id}")
-def call_state(call_id: str, ctx: Context, _user: User) -> dict[str, Any]:
-    state = ctx.call_book.get(call_id)
+def call_state(call_id: str, ctx: Context, user: User) -> dict[str, Any]:
+    facts, role = user
+    state = ctx.call_book.get(call_id,
+                              advocate_id=None if role is Role.ADMIN else facts.advocate_id)
     if state is None:
         raise NotFound("no such call placed by this gateway since it started")
     return state

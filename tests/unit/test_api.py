@@ -141,3 +141,25 @@ def test_an_unsafe_live_config_found_after_202_ends_the_call_failed_with_a_recor
     assert state == {"call_id": call_id, "state": "ended", "outcome": "failed",
                      "reason": "pbx-config-unsafe"}
     assert [(r["call_id"], r["outcome"]) for r in records] == [(call_id, "failed")]
+
+
+def test_a_calls_live_state_is_for_the_advocate_it_rang_and_admins_only(
+    world: AppContext,
+) -> None:
+    """Another advocate who learns a call id gets 404, as for a call that does not exist."""
+    render(world.settings, world.policy)
+    with (world.settings.runtime_dir / "etc" / "pjsip.conf").open("a") as config:
+        config.write("\n[leaky]\ntype=endpoint\nsend_pai=yes\ntrust_id_outbound=yes\n")
+    admin, colleague = token_for(world, "admin"), token_for(world, "advocate")
+    with TestClient(create_app(world, run_scheduler=False)) as client:
+        participant_id = client.post("/api/participants", headers=admin, json=participant_data(
+            windows=["mon-sun 00:00-24:00"])).json()["id"]
+        call_id = client.post("/api/calls", json={"participant_id": participant_id},
+                              headers=admin).json()["call_id"]
+
+        assert client.get(f"/api/calls/{call_id}", headers=admin).status_code == 200
+        hidden = client.get(f"/api/calls/{call_id}", headers=colleague)
+        unknown = client.get("/api/calls/no-such-call", headers=colleague)
+
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.json() == unknown.json()
