@@ -230,16 +230,20 @@ class Callbacks:
         return len(ids)
 
     def void_for_advocate(self, session: Session, *, advocate_id: str, actor: str,
-                          reason: str, now: datetime) -> int:
-        """The advocate was deactivated: their pending call-backs are cancelled with
-        ``reason`` as the outcome, which admins see in ``callbacks list --all``.
+                          reason: str, now: datetime, participant_id: str | None = None) -> int:
+        """The advocate was deactivated (or taken off ``participant_id``'s caseload): their
+        pending call-backs (for that participant) are cancelled with ``reason`` as the
+        outcome, which admins see in ``callbacks list --all``.
 
         Runs in the caller's unit of work; the jobs go once it commits (as in
         ``void_for_participant``).
         """
-        rows = list(session.execute(select(CallbackRow.id, CallbackRow.participant_id).where(
+        query = select(CallbackRow.id, CallbackRow.participant_id).where(
             CallbackRow.advocate_id == advocate_id,
-            CallbackRow.status == CallbackStatus.PENDING.value)))
+            CallbackRow.status == CallbackStatus.PENDING.value)
+        if participant_id is not None:
+            query = query.where(CallbackRow.participant_id == participant_id)
+        rows = list(session.execute(query))
         ids = [callback_id for callback_id, participant_id in rows
                if self._end(session, callback_id, participant_id, CallbackStatus.CANCELLED,
                             outcome=reason, actor=actor, now=now,

@@ -302,10 +302,11 @@ def _participant_assign(args: argparse.Namespace) -> int:
 def _participant_unassign(args: argparse.Namespace) -> int:
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
-        changed = caseload.unassign(session, actor=CLI_ACTOR, participant_id=args.id,
-                                    advocate_id=args.advocate_id)
+        result = caseload.unassign(session, actor=CLI_ACTOR, participant_id=args.id,
+                                   advocate_id=args.advocate_id, callbacks=ctx.callbacks())
     print(json.dumps({"id": args.id, "advocate_id": args.advocate_id, "assigned": False,
-                      "changed": changed}))
+                      "changed": result.changed,
+                      "callbacks_cancelled": result.callbacks_cancelled}))
     return ExitCode.OK
 
 

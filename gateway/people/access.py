@@ -50,15 +50,16 @@ class AccountDeactivated(Unauthorized):
     error_id = "account-deactivated"
 
 
-class AdvocateCallbacksOnDeactivation(Protocol):
-    """Cancels an advocate's pending call-backs (the call-backs feature implements it).
+class AdvocateCallbacks(Protocol):
+    """Cancels an advocate's pending call-backs, all or one participant's (the call-backs
+    feature implements it).
 
-    Runs inside the caller's unit of work, so the deactivation and the
-    cancelling commit together.
+    Runs inside the caller's unit of work, so the deactivation (or unassignment)
+    and the cancelling commit together.
     """
 
     def void_for_advocate(self, session: Session, *, advocate_id: str, actor: str,
-                          reason: str, now: datetime) -> int: ...
+                          reason: str, now: datetime, participant_id: str | None = None) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def revoke_token(session: Session, *, actor: str, token_id: str,
 
 
 def deactivate_advocate(session: Session, *, actor: str, advocate_id: str,
-                        callbacks: AdvocateCallbacksOnDeactivation,
+                        callbacks: AdvocateCallbacks,
                         now: datetime | None = None) -> dict[str, Any]:
     """Stop an account at once: its tokens are revoked, its pending call-backs cancelled
     (status ``cancelled``, outcome ``advocate-deactivated``, which admins see)."""

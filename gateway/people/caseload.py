@@ -20,6 +20,7 @@ from gateway.audit import service as audit
 from gateway.domain.policy import AdvocatesSee, AgencyPolicy
 from gateway.domain.preferences import Role
 from gateway.errors import NotFound
+from gateway.people.access import AdvocateCallbacks
 from gateway.people.records import NO_SUCH_PARTICIPANT, get_advocate_row, get_participant_row
 from gateway.storage.tables import CaseloadRow
 
@@ -77,18 +78,36 @@ def assign(session: Session, *, actor: str, participant_id: str, advocate_id: st
     return True
 
 
+@dataclass(frozen=True)
+class Unassigned:
+    """What taking a participant off a caseload changed."""
+
+    changed: bool
+    callbacks_cancelled: int
+
+
 def unassign(session: Session, *, actor: str, participant_id: str, advocate_id: str,
-             now: datetime | None = None) -> bool:
-    """Take a participant out of an advocate's caseload; False when not there (no audit)."""
+             callbacks: AdvocateCallbacks, now: datetime | None = None) -> Unassigned:
+    """Take a participant out of an advocate's caseload; unchanged when not there (no audit).
+
+    The advocate's pending call-backs to that participant are cancelled with it
+    (outcome ``advocate-unassigned``, which admins see): a call-back would otherwise
+    ring someone no longer on the case, or wait to be refused at run time."""
     get_participant_row(session, participant_id)
     get_advocate_row(session, advocate_id)
+    moment = now or datetime.now(UTC)
     result = session.execute(delete(CaseloadRow).where(
         CaseloadRow.participant_id == participant_id, CaseloadRow.advocate_id == advocate_id))
-    if not getattr(result, "rowcount", 0):
-        return False
-    audit.append(session, actor=actor, action="participant.unassigned",
-                 participant=participant_id, fields=[advocate_id], now=now)
-    return True
+    cancelled = callbacks.void_for_advocate(session, advocate_id=advocate_id, actor=actor,
+                                            reason="advocate-unassigned", now=moment,
+                                            participant_id=participant_id)
+    changed = bool(getattr(result, "rowcount", 0))
+    if changed or cancelled:
+        audit.append(session, actor=actor, action="participant.unassigned",
+                     participant=participant_id,
+                     fields=[advocate_id, *([f"callbacks={cancelled}"] if cancelled else [])],
+                     now=moment)
+    return Unassigned(changed, cancelled)
 
 
 def advocates_of(session: Session, participant_id: str) -> list[str]:

@@ -68,10 +68,11 @@ def assign_participant(participant_id: str, advocate_id: str, ctx: Context,
                status_code=status.HTTP_204_NO_CONTENT)
 def unassign_participant(participant_id: str, advocate_id: str, ctx: Context,
                          admin: Admin) -> Response:
-    """Take a participant out of an advocate's caseload (if there, else nothing changes)."""
+    """Take a participant out of an advocate's caseload (if there, else nothing changes);
+    that advocate's pending call-backs to them are cancelled."""
     with ctx.db.unit_of_work() as session:
         caseload.unassign(session, actor=admin.advocate_id, participant_id=participant_id,
-                          advocate_id=advocate_id)
+                          advocate_id=advocate_id, callbacks=ctx.callbacks())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

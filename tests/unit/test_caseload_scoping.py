@@ -218,12 +218,48 @@ def test_assignment_changes_are_audited_by_ids_only(world: AppContext) -> None:
     assign(world, participant_id, advocate_id)  # already there: nothing to audit
     with world.db.unit_of_work() as session:
         caseload.unassign(session, actor="test", participant_id=participant_id,
-                          advocate_id=advocate_id)
+                          advocate_id=advocate_id, callbacks=world.callbacks())
         entries = [entry for entry in audit.records(session, participant=participant_id)
                    if entry.action.startswith("participant.") and "assign" in entry.action]
 
     assert [(entry.action, entry.fields) for entry in entries] == [
         ("participant.assigned", (advocate_id,)), ("participant.unassigned", (advocate_id,))]
+
+
+def pending_callback(world: AppContext, participant_id: str, advocate_id: str) -> str:
+    now = datetime.now(UTC)
+    return world.callbacks().create(
+        plan=CallbackPlan(1, 3, now, now), participant_id=participant_id,
+        advocate_id=advocate_id, origin_call_id="origin", now=now)
+
+
+def test_unassigning_cancels_that_advocates_pending_call_backs_to_that_participant(
+    world: AppContext,
+) -> None:
+    advocate_id, colleague_id = add_advocate(world), add_advocate(world)
+    participant_id = add_participant(world, windows=ALWAYS, on_drop="callback")
+    other_participant = add_participant(world, windows=ALWAYS, on_drop="callback")
+    for advocate in (advocate_id, colleague_id):
+        assign(world, participant_id, advocate)
+    assign(world, other_participant, advocate_id)
+    theirs = pending_callback(world, participant_id, advocate_id)
+    colleagues = pending_callback(world, participant_id, colleague_id)
+    other_case = pending_callback(world, other_participant, advocate_id)
+
+    with world.db.unit_of_work() as session:
+        result = caseload.unassign(session, actor="admin-1", participant_id=participant_id,
+                                   advocate_id=advocate_id, callbacks=world.callbacks())
+
+    assert result == caseload.Unassigned(changed=True, callbacks_cancelled=1)
+    ended = {item["id"]: item for item in world.callbacks().list(pending_only=False)}
+    assert (ended[theirs]["status"], ended[theirs]["last_outcome"]) == (
+        "cancelled", "advocate-unassigned")
+    assert ended[colleagues]["status"] == ended[other_case]["status"] == "pending"
+    assert theirs not in world.scheduler.job_ids_for("gateway.callbacks.jobs:run_due")
+    with world.db.unit_of_work() as session:
+        last = audit.records(session, participant=participant_id)[-1]
+    assert (last.action, last.fields) == ("participant.unassigned",
+                                          (advocate_id, "callbacks=1"))
 
 
 def test_erasing_a_participant_removes_their_assignments(world: AppContext) -> None:
@@ -253,4 +289,5 @@ def test_the_cli_assigns_and_unassigns(
 
     lines = capsys.readouterr().out.splitlines()
     assert '"assigned": true' in lines[0] and '"assigned": false' in lines[2]
+    assert '"callbacks_cancelled": 0' in lines[2]
     assert (json.loads(lines[1]), json.loads(lines[3])) == ([advocate_id], [])
