@@ -110,6 +110,7 @@ class CallGate:
                                    dial=decision.dial, policy=self.policy,
                                    defaults_used=decision.defaults_used,
                                    callback_number=self.settings.masked.e164,
+                                   cache_key=keys.prompt_cache_key,
                                    cover_reason=cover_reason)
         with self.db.unit_of_work() as session:
             request = DialRequest(

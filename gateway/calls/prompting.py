@@ -27,6 +27,7 @@ from gateway.prompts import (
     render_text,
     voicemail_template,
 )
+from gateway.storage.private import make_private_folder
 
 NOTICES = ("notice-not-reached", "notice-voicemail-left", "notice-voicemail-not-left")
 
@@ -50,7 +51,8 @@ def _place(source: Path, folder: Path, name: str) -> Path:
 def prepare_call_audio(
     *, folder: Path, cache: Path, participant: ParticipantFacts, advocate: AdvocateFacts,
     dial: DialSettings, policy: AgencyPolicy, defaults_used: tuple[str, ...] = (),
-    callback_number: str = "", prompts: Path | None = None, cover_reason: str | None = None,
+    cache_key: bytes, callback_number: str = "", prompts: Path | None = None,
+    cover_reason: str | None = None,
 ) -> CallAudio:
     """``callback_number`` is the masked number: the only one a voicemail may ever give.
 
@@ -58,8 +60,9 @@ def prepare_call_audio(
     this call only): spoken to the advocate in the briefing, never to the far end.
 
     ``prompts`` is the prompts folder (settings); None means the shipped one.
+    ``cache_key`` names the shared cache's files (``KeyRing.prompt_cache_key``).
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private_folder(folder)  # it will hold the alias and cover reason, spoken
     prefs = participant.preferences
     values = briefing_values(
         participant.alias, dial.voicemail, dial.on_drop, prefs.has_code_word, advocate.language,
@@ -80,23 +83,25 @@ def prepare_call_audio(
     personal = folder / ".render"
     try:
         briefing = _place(prompt_audio("briefing", briefing_text, briefing_template.language,
-                                       personal, base=prompts, words_per_minute=rate),
+                                       personal, base=prompts, name_key=cache_key,
+                                       words_per_minute=rate),
                           folder, "briefing")
         for kind in NOTICES:
             template = load_template(kind, advocate.language, base=prompts)
             text = render_text(template, {"alias": participant.alias})
             _place(prompt_audio(kind, text, template.language, personal, base=prompts,
-                                words_per_minute=rate), folder, kind.removeprefix("notice-"))
+                                name_key=cache_key, words_per_minute=rate),
+                   folder, kind.removeprefix("notice-"))
     finally:
         shutil.rmtree(personal, ignore_errors=True)
     voicemail = None
     if dial.voicemail.kind is not VoicemailKind.NONE:
-        voicemail = _voicemail(folder, cache, participant, advocate, dial, policy,
+        voicemail = _voicemail(folder, cache, cache_key, participant, advocate, dial, policy,
                                callback_number, prompts)
     return CallAudio(folder=folder, briefing=briefing, voicemail=voicemail, notice_dir=folder)
 
 
-def _voicemail(folder: Path, cache: Path, participant: ParticipantFacts,
+def _voicemail(folder: Path, cache: Path, cache_key: bytes, participant: ParticipantFacts,
                advocate: AdvocateFacts, dial: DialSettings, policy: AgencyPolicy,
                callback_number: str, prompts: Path | None) -> Path:
     language = participant.preferences.language or advocate.language
@@ -116,7 +121,8 @@ def _voicemail(folder: Path, cache: Path, participant: ParticipantFacts,
                  organisation_names=policy.organisation_names,
                  allow_organisation=prefs.voicemail_may_name_organisation,
                  allow_number=prefs.voicemail_may_include_number)
-    audio = prompt_audio(template.prompt_name, text, template.language, cache, base=prompts)
+    audio = prompt_audio(template.prompt_name, text, template.language, cache, base=prompts,
+                         name_key=cache_key)
     return _place(audio, folder, "voicemail")
 
 

@@ -23,6 +23,7 @@ import jinja2
 from gateway.domain.anonymity import rejection_pattern
 from gateway.domain.policy import AgencyPolicy
 from gateway.settings import Settings
+from gateway.storage.private import make_private_folder
 
 TEMPLATE_SUFFIX = ".j2"
 SECRET_FILE = "ami.secret"  # noqa: S105 - a file name, not a secret
@@ -97,7 +98,7 @@ def ami_secret(settings: Settings, layout: RuntimeLayout) -> str:
         return settings.ami_secret
     if layout.secret_file.exists():
         return layout.secret_file.read_text().strip()
-    layout.root.mkdir(parents=True, exist_ok=True)
+    make_private_folder(layout.root)
     secret = secrets.token_urlsafe(24)
     fd = os.open(layout.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -195,7 +196,7 @@ def render_texts(
 
 def write_rendered(layout: RuntimeLayout, texts: dict[str, str]) -> None:
     for directory in layout.writable_dirs():
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_folder(directory)
     for name, text in texts.items():
         target = layout.etc / name
         tmp = target.with_suffix(target.suffix + ".tmp")

@@ -5,7 +5,8 @@ Typical use for a voicemail (practice-guide rule 2)::
     template = voicemail_template(rule, language)           # None for "none"
     text = render_text(template, values, allow_organisation=..., allow_number=...)
     check_script(text, language=template.language, ...)      # PromptError if unsafe
-    wav = prompt_audio(template.prompt_name, text, template.language, cache_dir)
+    wav = prompt_audio(template.prompt_name, text, template.language, cache_dir,
+                       name_key=keys.prompt_cache_key)
 """
 
 from gateway.prompts.audio import (

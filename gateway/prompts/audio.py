@@ -10,6 +10,7 @@ stderr and never the prompt text.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import re
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.prompts.templates import SHIPPED_PROMPTS, PromptError, language_candidates
+from gateway.storage.private import make_private_folder
 
 TIMEOUT_S = 30
 SAMPLE_RATE = 8000
@@ -54,11 +56,13 @@ def espeak_voice(language: str) -> str:
 
 
 def render_audio(
-    text: str, language: str, cache_dir: Path, *, espeak: str = "espeak-ng", sox: str = "sox",
-    words_per_minute: int | None = None,
+    text: str, language: str, cache_dir: Path, *, name_key: bytes, espeak: str = "espeak-ng",
+    sox: str = "sox", words_per_minute: int | None = None,
 ) -> Path:
     """Speak ``text`` in the language's voice into the cache; reuse a cached file.
 
+    ``name_key`` keys the file's name (an HMAC of what was spoken), so someone who can
+    list the cache cannot confirm a guessed text by hashing it.
     ``words_per_minute`` None is espeak-ng's own default rate (about 175).
     """
     spoken = unicodedata.normalize("NFC", text).strip()
@@ -74,11 +78,11 @@ def render_audio(
              stdin=spoken, hide=spoken)
         _run([sox, "-V1", str(raw), *_OUTPUT, str(out), *_EFFECTS], "sox", hide=spoken)
 
-    return _cached(cache_dir, hashlib.sha256(key).hexdigest(), make)
+    return _cached(cache_dir, _name(name_key, key), make)
 
 
 def human_recording(
-    name: str, language: str, base: Path, cache_dir: Path, *, sox: str = "sox"
+    name: str, language: str, base: Path, cache_dir: Path, *, name_key: bytes, sox: str = "sox"
 ) -> Path | None:
     """The admin's recording ``<base>/recordings/<lang>/<name>.wav`` as 8 kHz mono, or None.
 
@@ -94,12 +98,13 @@ def human_recording(
             break
     else:
         return None
-    digest = hashlib.sha256(_FORMAT.encode() + b"\0recording\0" + source.read_bytes())
+    digest = hashlib.sha256(source.read_bytes()).digest()
 
     def make(_work: Path, out: Path) -> None:
         _run([sox, "-V1", str(source), *_OUTPUT, str(out), *_EFFECTS], "sox")
 
-    return _cached(cache_dir, digest.hexdigest(), make)
+    return _cached(cache_dir, _name(name_key, _FORMAT.encode() + b"\0recording\0" + digest),
+                   make)
 
 
 def prompt_audio(
@@ -109,6 +114,7 @@ def prompt_audio(
     cache_dir: Path,
     base: Path | None = None,
     *,
+    name_key: bytes,
     espeak: str = "espeak-ng",
     sox: str = "sox",
     words_per_minute: int | None = None,
@@ -119,10 +125,11 @@ def prompt_audio(
     ``script-appointment``); pass ``Template.language`` as the language.
     """
     root = base if base is not None else SHIPPED_PROMPTS
-    recorded = human_recording(kind_or_name, language, root, cache_dir, sox=sox)
+    recorded = human_recording(kind_or_name, language, root, cache_dir, name_key=name_key,
+                               sox=sox)
     if recorded is not None:
         return recorded
-    return render_audio(text, language, cache_dir, espeak=espeak, sox=sox,
+    return render_audio(text, language, cache_dir, name_key=name_key, espeak=espeak, sox=sox,
                         words_per_minute=words_per_minute)
 
 
@@ -141,12 +148,19 @@ def audio_stats(path: Path, *, sox: str = "sox") -> AudioStats:
         raise PromptError(f"sox reported something unexpected about {path.name}: {exc}") from None
 
 
+def _name(key: bytes, what: bytes) -> str:
+    """A cached file's name: HMAC-SHA256 of what it holds, under the key file's cache key."""
+    if len(key) < 16:
+        raise ValueError("the prompt cache needs a key of at least 16 bytes")
+    return hmac.new(key, what, hashlib.sha256).hexdigest()
+
+
 def _cached(cache_dir: Path, digest: str, make: Callable[[Path, Path], None]) -> Path:
     """``<cache_dir>/<digest>.wav``, made by ``make(work_dir, out)`` and renamed in place."""
     final = cache_dir / f"{digest}.wav"
     if final.is_file():
         return final
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    make_private_folder(cache_dir)
     work = Path(tempfile.mkdtemp(prefix=".render-", dir=cache_dir))
     try:
         out = work / "out.wav"

@@ -83,6 +83,7 @@ _PURPOSE: Final = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 #: Hold a space, which no purpose may: neither ever equals a blind index.
 _FINGERPRINT_LABEL: Final = b"safedial key file fingerprint v1"
 _AUDIT_LABEL: Final = b"safedial audit chain v1"
+_PROMPT_CACHE_LABEL: Final = b"safedial prompt cache names v1"
 
 PathArg = str | os.PathLike[str]
 
@@ -145,6 +146,12 @@ class KeyRing:
         """The audit chain's HMAC key, derived from the index key (so it survives rotation,
         and the chain stays verifiable); never stored."""
         return hmac.new(self._index_key, _AUDIT_LABEL, hashlib.sha256).digest()
+
+    @property
+    def prompt_cache_key(self) -> bytes:
+        """Names the shared prompt cache's files: a plain hash of a voicemail's text (the
+        advocate's name, the organisation) could be confirmed by guessing; never stored."""
+        return hmac.new(self._index_key, _PROMPT_CACHE_LABEL, hashlib.sha256).digest()
 
     def refusing_legacy(self) -> KeyRing:
         """The same keys, refusing ``sd1:`` values: for a database whose values were all

@@ -23,6 +23,8 @@ from tests.support.numbers import MASKED
 
 POLICY = AgencyPolicy(organisation_names=("Safe Harbour Society",))
 ADVOCATE = AdvocateFacts(advocate_id="a_1", display_name="Sam")
+#: Stands in for the key file's prompt cache key.
+KEY = b"k" * 32
 
 
 def prompts_with(tmp_path: Path, script: str) -> Path:
@@ -57,7 +59,8 @@ def test_a_script_naming_the_organisation_is_refused_unless_agreed(
         prepare_call_audio(folder=tmp_path / "call", cache=tmp_path / "cache",
                            prompts=prompts_with(tmp_path, SCRIPT),
                            participant=participant(), advocate=ADVOCATE,
-                           dial=dial("script:named"), policy=POLICY, callback_number=MASKED)
+                           dial=dial("script:named"), policy=POLICY, callback_number=MASKED,
+                           cache_key=KEY)
 
 
 def test_with_agreement_the_script_names_the_organisation_and_the_masked_number(
@@ -67,7 +70,8 @@ def test_with_agreement_the_script_names_the_organisation_and_the_masked_number(
         folder=tmp_path / "call", cache=tmp_path / "cache", prompts=prompts_with(tmp_path, SCRIPT),
         participant=participant(voicemail_may_name_organisation=True,
                                 voicemail_may_include_number=True),
-        advocate=ADVOCATE, dial=dial("script:named"), policy=POLICY, callback_number=MASKED)
+        advocate=ADVOCATE, dial=dial("script:named"), policy=POLICY, callback_number=MASKED,
+        cache_key=KEY)
     assert audio.voicemail is not None
     stats = audio_stats(audio.voicemail.with_suffix(".wav"))
     assert stats.sample_rate == 8000 and stats.duration_s > 2
@@ -78,7 +82,7 @@ def test_voicemail_none_renders_no_voicemail_but_still_briefs_the_advocate(
 ) -> None:
     audio = prepare_call_audio(folder=tmp_path / "call", cache=tmp_path / "cache",
                                participant=participant(), advocate=ADVOCATE, dial=dial("none"),
-                               policy=POLICY, callback_number=MASKED)
+                               policy=POLICY, callback_number=MASKED, cache_key=KEY)
     assert audio.voicemail is None
     assert audio_stats(audio.briefing.with_suffix(".wav")).duration_s > 2
     names = {path.name for path in audio.folder.iterdir()}
@@ -90,7 +94,7 @@ def test_nothing_that_speaks_the_alias_is_left_in_the_shared_cache(tmp_path: Pat
     cache = tmp_path / "cache"
     audio = prepare_call_audio(folder=tmp_path / "call", cache=cache,
                                participant=participant(), advocate=ADVOCATE, dial=dial("none"),
-                               policy=POLICY, callback_number=MASKED)
+                               policy=POLICY, callback_number=MASKED, cache_key=KEY)
     assert not cache.exists() or list(cache.iterdir()) == [], \
         "the briefing and notices speak the alias: only the call's folder holds them"
     assert {path.name for path in audio.folder.iterdir()} == {
@@ -103,5 +107,5 @@ def test_the_voicemail_with_no_personal_data_is_still_cached_for_the_next_call(
     cache = tmp_path / "cache"
     prepare_call_audio(folder=tmp_path / "call", cache=cache, participant=participant(),
                        advocate=ADVOCATE, dial=dial("generic"), policy=POLICY,
-                       callback_number=MASKED)
+                       callback_number=MASKED, cache_key=KEY)
     assert len([path for path in cache.iterdir() if path.suffix == ".wav"]) == 1

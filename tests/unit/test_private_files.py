@@ -67,3 +67,18 @@ def test_an_existing_private_database_opens_as_before(tmp_path: Path) -> None:
     Database(f"sqlite:///{tmp_path / 'safedial.db'}").migrate().dispose()
     Database(f"sqlite:///{tmp_path / 'safedial.db'}").migrate().dispose()
     assert mode(tmp_path / "safedial.db") == 0o600
+
+
+def test_the_pbx_runtime_folder_and_every_folder_asterisk_writes_are_700(
+    tmp_path: Path,
+) -> None:
+    """Briefings there speak the alias; the AMI secret and the config name the trunk."""
+    from gateway.pbx.process import render
+
+    settings = load_settings(world_environment(tmp_path / "state"))
+    layout = render(settings)
+
+    assert mode(layout.root) == 0o700
+    assert mode(layout.root.parent) == 0o700, "parents SafeDial creates are private too"
+    assert {folder.name: mode(folder) for folder in layout.writable_dirs()} == {
+        folder.name: 0o700 for folder in layout.writable_dirs()}

@@ -6,6 +6,8 @@ failure they guard against, judged the way the lab judges a recorded voicemail.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shutil
 import subprocess
@@ -33,6 +35,8 @@ def _audio_tools_are_installed() -> None:
 ARABIC = "مرحباً، معك سارة، أتصل بك ردّاً على مكالمتك. شكراً لك."
 HINDI = "नमस्ते, मेरा नाम प्रिया है। मैंने आपकी कॉल के जवाब में फ़ोन किया है।"
 SILENCE_RMS = 0.001
+#: Stands in for the key file's prompt cache key.
+KEY = b"k" * 32
 HASH_NAME = re.compile(r"[0-9a-f]{64}\.wav")
 
 
@@ -48,7 +52,7 @@ def _tone(path: Path, seconds: float, rate: int = 44100, channels: int = 2) -> P
 def test_a_non_latin_prompt_is_8khz_mono_speech_not_silence(
     tmp_path: Path, text: str, language: str
 ) -> None:
-    stats = audio_stats(render_audio(text, language, tmp_path))
+    stats = audio_stats(render_audio(text, language, tmp_path, name_key=KEY))
     assert (stats.sample_rate, stats.channels) == (8000, 1)
     assert stats.duration_s > 0.5
     assert stats.rms > 20 * SILENCE_RMS
@@ -64,22 +68,37 @@ def test_silence_reads_as_silence(tmp_path: Path) -> None:
 
 
 def test_the_cache_returns_the_same_file_without_running_espeak_again(tmp_path: Path) -> None:
-    first = render_audio(ARABIC, "ar", tmp_path)
+    first = render_audio(ARABIC, "ar", tmp_path, name_key=KEY)
     mtime = first.stat().st_mtime_ns
-    again = render_audio(ARABIC, "ar", tmp_path, espeak=str(tmp_path / "no-such-espeak"))
+    again = render_audio(ARABIC, "ar", tmp_path, name_key=KEY,
+                         espeak=str(tmp_path / "no-such-espeak"))
     assert again == first
     assert again.stat().st_mtime_ns == mtime
 
 
+def test_cache_names_are_keyed_so_a_guessed_text_cannot_be_confirmed_by_hashing_it(
+    tmp_path: Path,
+) -> None:
+    text = "Hi, this is Maria, returning your call."
+    named = render_audio(text, "en", tmp_path / "a", name_key=KEY).name
+    elsewhere = render_audio(text, "en", tmp_path / "b", name_key=b"o" * 32).name
+
+    assert named != elsewhere, "another key file names the same text differently"
+    plain = [hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+             for parts in (["wav-8000-mono-s16-norm3", espeak_voice("en"), text], [text])]
+    assert named.removesuffix(".wav") not in plain
+
+
 def test_different_text_or_voice_is_a_different_file(tmp_path: Path) -> None:
-    arabic = render_audio(ARABIC, "ar", tmp_path)
-    assert render_audio(HINDI, "hi", tmp_path) != arabic
-    assert render_audio("Hello", "en", tmp_path) != render_audio("Hello", "fr", tmp_path)
+    arabic = render_audio(ARABIC, "ar", tmp_path, name_key=KEY)
+    assert render_audio(HINDI, "hi", tmp_path, name_key=KEY) != arabic
+    assert render_audio("Hello", "en", tmp_path, name_key=KEY) != render_audio(
+        "Hello", "fr", tmp_path, name_key=KEY)
 
 
 def test_file_names_contain_no_part_of_the_text(tmp_path: Path) -> None:
-    render_audio("Hi, this is Maria, returning your call.", "en", tmp_path)
-    render_audio(ARABIC, "ar", tmp_path)
+    render_audio("Hi, this is Maria, returning your call.", "en", tmp_path, name_key=KEY)
+    render_audio(ARABIC, "ar", tmp_path, name_key=KEY)
     names = [p.name for p in tmp_path.rglob("*")]
     assert len(names) == 2  # no temporary files left behind
     assert all(HASH_NAME.fullmatch(name) for name in names)
@@ -88,7 +107,7 @@ def test_file_names_contain_no_part_of_the_text(tmp_path: Path) -> None:
 def test_a_human_recording_overrides_the_rendered_prompt(tmp_path: Path) -> None:
     base, cache = tmp_path / "prompts", tmp_path / "cache"
     _tone(base / "recordings" / "ar" / "generic.wav", 1.25)
-    path = prompt_audio("generic", ARABIC, "ar-EG", cache, base,
+    path = prompt_audio("generic", ARABIC, "ar-EG", cache, base, name_key=KEY,
                         espeak=str(tmp_path / "no-such-espeak"))
     stats = audio_stats(path)
     assert (stats.sample_rate, stats.channels) == (8000, 1)
@@ -99,27 +118,27 @@ def test_a_human_recording_overrides_the_rendered_prompt(tmp_path: Path) -> None
 def test_without_a_recording_the_prompt_is_rendered(tmp_path: Path) -> None:
     base, cache = tmp_path / "prompts", tmp_path / "cache"
     _tone(base / "recordings" / "ar" / "notice-not-reached.wav", 1.25)
-    path = prompt_audio("generic", ARABIC, "ar", cache, base)
-    assert path == render_audio(ARABIC, "ar", cache)
+    path = prompt_audio("generic", ARABIC, "ar", cache, base, name_key=KEY)
+    assert path == render_audio(ARABIC, "ar", cache, name_key=KEY)
 
 
 def test_a_replaced_recording_takes_effect(tmp_path: Path) -> None:
     source = _tone(tmp_path / "recordings" / "en" / "generic.wav", 1.0)
-    first = human_recording("generic", "en", tmp_path, tmp_path / "cache")
+    first = human_recording("generic", "en", tmp_path, tmp_path / "cache", name_key=KEY)
     _tone(source, 2.0)
-    second = human_recording("generic", "en", tmp_path, tmp_path / "cache")
+    second = human_recording("generic", "en", tmp_path, tmp_path / "cache", name_key=KEY)
     assert first is not None and second is not None and first != second
     assert audio_stats(second).duration_s == pytest.approx(2.0, abs=0.01)
 
 
 def test_an_english_recording_never_stands_in_for_another_language(tmp_path: Path) -> None:
     _tone(tmp_path / "recordings" / "en" / "generic.wav", 1.0)
-    assert human_recording("generic", "fr", tmp_path, tmp_path / "cache") is None
+    assert human_recording("generic", "fr", tmp_path, tmp_path / "cache", name_key=KEY) is None
 
 
 def test_the_briefing_is_never_replaced_by_a_recording(tmp_path: Path) -> None:
     _tone(tmp_path / "recordings" / "en" / "briefing.wav", 1.0)
-    assert human_recording("briefing", "en", tmp_path, tmp_path / "cache") is None
+    assert human_recording("briefing", "en", tmp_path, tmp_path / "cache", name_key=KEY) is None
 
 
 @pytest.mark.parametrize(("language", "voice"), [
@@ -136,7 +155,7 @@ def test_a_failing_tool_is_a_prompt_error_without_the_text(tmp_path: Path) -> No
     fake.chmod(0o755)
     with pytest.raises(PromptError) as caught:
         render_audio("Hi, this is Maria, returning your call.", "en", tmp_path / "c",
-                     espeak=str(fake))
+                     name_key=KEY, espeak=str(fake))
     assert "exit 3" in caught.value.message
     assert "Maria" not in caught.value.message
     assert not list((tmp_path / "c").glob("*"))
@@ -144,4 +163,4 @@ def test_a_failing_tool_is_a_prompt_error_without_the_text(tmp_path: Path) -> No
 
 def test_a_missing_tool_is_a_prompt_error(tmp_path: Path) -> None:
     with pytest.raises(PromptError, match="not installed"):
-        render_audio("Hello", "en", tmp_path, espeak=str(tmp_path / "absent"))
+        render_audio("Hello", "en", tmp_path, name_key=KEY, espeak=str(tmp_path / "absent"))
