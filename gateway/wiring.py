@@ -39,6 +39,7 @@ from gateway.selftest.locks import PrivacyLocks
 from gateway.selftest.runs import SelftestRuns
 from gateway.selftest.service import CanaryProbe, SelfTest
 from gateway.settings import Settings, get_settings
+from gateway.storage.audit_mark import AuditMark
 from gateway.storage.db import Database
 from gateway.storage.keyring import KeyRing
 
@@ -88,6 +89,7 @@ class AppContext:
         #: The process's one scheduler; stores jobs on first use, runs them after start_jobs().
         self.scheduler = Scheduler(self.db.engine, services=self)
         self.db.audit_key = self._audit_key
+        self.db.audit_mark = AuditMark.beside(self.settings.key_file)
 
     def _audit_key(self, session: Session) -> bytes:
         """The audit chain's key, for an entry written in ``session``.

@@ -17,12 +17,14 @@ participant also re-seals their preferences' MAC (gateway.storage.preference_mac
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from gateway.storage.audit_mark import AuditMark, Mark
 from gateway.storage.auditchain import (
     CHECKPOINT,
     GENESIS,
@@ -36,7 +38,13 @@ from gateway.storage.auditchain import (
     next_record,
     verify_chain,
 )
-from gateway.storage.db import AUDIT_KEY, lock_for_append
+from gateway.storage.db import (
+    AUDIT_KEY,
+    AUDIT_MARK,
+    AUDIT_MARK_MOVE,
+    NEW_AUDIT_HEAD,
+    lock_for_append,
+)
 from gateway.storage.preference_mac import preferences_intact, preferences_mac
 from gateway.storage.tables import AuditHeadRow, AuditRow, ParticipantRow
 
@@ -91,9 +99,11 @@ def append(
 
 def _append(session: Session, *, key: bytes | None, actor: str, action: str,
             participant: str | None = None, fields: Sequence[str] = (),
-            now: datetime | None = None) -> AuditRecord:
+            now: datetime | None = None, restoring: bool = False) -> AuditRecord:
     lock_for_append(session, "safedial.audit_log")
     last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
+    if key is not None and not restoring:
+        _refuse_an_older_copy(session, key)
     record = next_record(
         _to_record(last) if last else None,
         at=now_iso(now),
@@ -134,7 +144,9 @@ def verify(session: Session) -> ChainCheck:
     check = verify_chain(all_records, key=key)
     if not check.ok or key is None:
         return check
-    problem = head_problem(all_records, key=key, head=_head(session))
+    head = _head(session)
+    problem = head_problem(all_records, key=key, head=head) or _mark_problem(
+        session, key, head)
     if problem is not None:
         bad_seq = all_records[-1].seq if all_records else 0
         return ChainCheck(ok=False, checked=len(all_records), problem=problem, bad_seq=bad_seq)
@@ -144,6 +156,67 @@ def verify(session: Session) -> ChainCheck:
                               problem=f"participant {row.id}: preferences changed outside "
                                       "SafeDial (their MAC does not match)")
     return check
+
+
+def _mark_problem(session: Session, key: bytes, head: tuple[int, str, str] | None) -> str | None:
+    """What the mark beside the key file says about this database's head, if it disagrees.
+
+    Only a mark ahead of the database (or at the same entry with another hash) is a
+    problem: that database is an older copy than one these keys already wrote."""
+    keeper: AuditMark | None = session.info.get(AUDIT_MARK)
+    mark = keeper.read() if keeper is not None else None
+    if keeper is None or mark is None or head is None:
+        return None
+    if not hmac.compare_digest(mark.mac, head_mac(key, mark.seq, mark.hash)):
+        return f"the high-water mark beside the key file ({keeper.path.name}) was altered"
+    seq, last_hash, _mac = head
+    if mark.seq > seq:
+        return (f"the database ends at entry {seq}, but the key file's mark shows entry "
+                f"{mark.seq} was written: this is an older copy of the database (restored "
+                "or rolled back); if an admin restored it on purpose, run "
+                "`safedial audit accept-restore`")
+    if mark.seq == seq and mark.hash != last_hash:
+        return (f"entry {seq} is not the entry the key file's mark recorded: the database "
+                "was replaced by another copy")
+    return None
+
+
+def _refuse_an_older_copy(session: Session, key: bytes) -> None:
+    """No audited change lands in an older copy of the database: the next entries would
+    carry the mark past the gap and hide it. Raises ``BrokenChainError`` (nothing changes)
+    until an admin looks (``audit verify``) and accepts the restore."""
+    problem = _mark_problem(session, key, _head(session))
+    if problem is not None:
+        raise BrokenChainError(
+            ChainCheck(ok=False, checked=0, bad_seq=None, problem=problem),
+            consequence="nothing was changed; run `safedial audit verify`")
+
+
+def accept_restore(session: Session, *, actor: str) -> int:
+    """An admin restored an older database on purpose: record how many entries were lost
+    (audited) and move the mark beside the key file back to this database's head.
+
+    Returns how many entries the mark was ahead by. Refused (``BrokenChainError``) while
+    the chain itself, or the head in the database, is broken: accepting a restore must
+    not launder other tampering."""
+    key = _key(session)
+    keeper: AuditMark | None = session.info.get(AUDIT_MARK)
+    if key is None or keeper is None:
+        raise BrokenChainError(ChainCheck(ok=False, checked=0, bad_seq=None,
+                                          problem="no key file: nothing to accept"))
+    all_records = records(session)
+    check = verify_chain(all_records, key=key)
+    head = _head(session)
+    problem = check.problem if not check.ok else head_problem(all_records, key=key, head=head)
+    if problem is not None or head is None:
+        raise BrokenChainError(ChainCheck(ok=False, checked=len(all_records), bad_seq=None,
+                                          problem=problem or "no high-water mark"))
+    mark = keeper.read()
+    lost = max(0, (mark.seq if mark is not None else 0) - head[0])
+    _append(session, key=key, actor=actor, action="audit.restore-accepted",
+            fields=[f"entries_lost={lost}"], restoring=True)
+    session.info[AUDIT_MARK_MOVE] = "reset"  # once committed, even behind the old mark
+    return lost
 
 
 def seal(session: Session, *, key: bytes) -> int:
@@ -197,6 +270,7 @@ def purge(session: Session, *, retention_days: int, now: datetime | None = None)
     session.flush()
     if key is not None:
         _move_head(session, key, records(session)[-1])
+        session.info.setdefault(AUDIT_MARK_MOVE, "replacing")
     return len(seqs)
 
 
@@ -221,3 +295,4 @@ def _store_head(session: Session, key: bytes, seq: int, last_hash: str) -> None:
         session.add(row)
     row.seq, row.hash, row.mac = seq, last_hash, head_mac(key, seq, last_hash)
     session.flush()
+    session.info[NEW_AUDIT_HEAD] = Mark(row.seq, row.hash, row.mac)  # for the mark file

@@ -6,11 +6,10 @@ import argparse
 import json
 from typing import Any
 
+from gateway.cli import CLI_ACTOR
 from gateway.errors import ExitCode
 from gateway.people import access
 from gateway.wiring import build_context
-
-CLI_ACTOR = "cli"
 
 
 def register(commands: Any) -> None:

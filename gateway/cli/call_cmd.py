@@ -17,13 +17,12 @@ from gateway.audit import service as audit
 from gateway.callerid import CallerIdMode
 from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.calls.service import place_call
+from gateway.cli import CLI_ACTOR
 from gateway.errors import BadInput, ExitCode, Refused
 from gateway.pbx.dialvars import DIALPLAN_REFUSALS
 from gateway.phone import InvalidPhoneNumber, PhoneNumber
 from gateway.settings import Settings, get_settings
 from gateway.wiring import AppContext, build_context, call_control_for, verify_pbx_safe_for
-
-CLI_ACTOR = "cli"
 
 
 def register(commands: Any) -> None:

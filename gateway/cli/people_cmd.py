@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from gateway.cli import CLI_ACTOR
 from gateway.cli.secrets_input import VISIBLE_WARNING, read_dashed_secrets
 from gateway.errors import BadInput, ExitCode
 from gateway.people import access, caseload
@@ -20,8 +21,6 @@ from gateway.people.inputs import (
     parse_phone,
 )
 from gateway.wiring import build_context
-
-CLI_ACTOR = "cli"
 
 
 def _participant_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:

@@ -101,11 +101,11 @@ class BrokenChainError(Refused):
 
     error_id = "audit-chain-broken"
 
-    def __init__(self, check: ChainCheck) -> None:
-        super().__init__(
-            f"the audit log does not verify at entry {check.bad_seq} ({check.problem}): "
-            "nothing was purged, since purging would erase the evidence"
-        )
+    def __init__(self, check: ChainCheck, *,
+                 consequence: str = "nothing was purged, since purging would erase the "
+                                    "evidence") -> None:
+        where = f" at entry {check.bad_seq}" if check.bad_seq is not None else ""
+        super().__init__(f"the audit log does not verify{where} ({check.problem}): {consequence}")
         self.check = check
 
 

@@ -18,6 +18,7 @@ and refused at start-up if other users could open it.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,11 +34,20 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.errors import DatabaseUnavailable
+from gateway.storage.audit_mark import AuditMark, Mark
 from gateway.storage.private import check_private_file, create_private_file, make_private_folder
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: ``Session.info`` key holding ``Database.audit_key`` for the audit log (see there).
 AUDIT_KEY = "safedial.audit_key"
+#: ``Session.info`` key holding ``Database.audit_mark``, and the head a unit of work moved.
+AUDIT_MARK = "safedial.audit_mark"
+NEW_AUDIT_HEAD = "safedial.new_audit_head"
+#: How the mark moves to the new head: ``forward`` (the default), ``replacing`` (a purge's
+#: checkpoint took the newest entry's place) or ``reset`` (an accepted restore: backwards).
+AUDIT_MARK_MOVE = "safedial.audit_mark_move"
 #: How long SQLite waits for another writer's lock before giving up (``?timeout=`` wins).
 SQLITE_BUSY_TIMEOUT_S = 5.0
 #: Taking the append lock is tried this many times (each waiting the busy timeout), with
@@ -184,6 +194,9 @@ class Database:
         #: Gives the audit chain's key inside a unit of work (the wiring sets it from the
         #: key file); None: the audit log is the plain, unkeyed chain (bare databases).
         self.audit_key: Callable[[Session], bytes] | None = None
+        #: The audit head's copy beside the key file (the wiring sets it): moved after
+        #: each commit that moved the head, so a restored older database is reported.
+        self.audit_mark: AuditMark | None = None
 
     def migrate(self) -> Self:
         """Bring the schema to the newest revision; once per process, at start-up."""
@@ -196,6 +209,8 @@ class Database:
         session = self._sessions()
         if self.audit_key is not None:
             session.info[AUDIT_KEY] = self.audit_key
+        if self.audit_mark is not None:
+            session.info[AUDIT_MARK] = self.audit_mark
         try:
             yield session
             session.commit()
@@ -204,6 +219,22 @@ class Database:
             raise
         finally:
             session.close()
+        moved = session.info.get(NEW_AUDIT_HEAD)
+        if moved is not None and self.audit_mark is not None:
+            self._move_mark(self.audit_mark, moved, session.info.get(AUDIT_MARK_MOVE))
+
+    @staticmethod
+    def _move_mark(mark: AuditMark, head: Mark, how: str | None) -> None:
+        """After the commit: the change is made; a mark that cannot be written only lags
+        (the next commit moves it), so say so and go on."""
+        try:
+            if how == "reset":
+                mark.reset(head)
+            else:
+                mark.advance(head, replacing=how == "replacing")
+        except OSError as exc:
+            log.error("could not update the audit high-water mark beside the key file "
+                      "(%s); the next audited change will try again", type(exc).__name__)
 
     def dispose(self) -> None:
         self.engine.dispose()

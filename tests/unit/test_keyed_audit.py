@@ -13,6 +13,7 @@ import pytest
 from gateway.audit import service as audit
 from gateway.cli.main import main
 from gateway.errors import ExitCode
+from gateway.storage.audit_mark import AuditMark
 from gateway.storage.auditchain import (
     BrokenChainError,
     ChainCheck,
@@ -138,6 +139,90 @@ def test_audit_verify_reports_a_cut_off_log_with_exit_3(
     sql(world, "DELETE FROM audit_log WHERE seq = 3")
     assert main(["audit", "verify"]) == ExitCode.REFUSED
     assert "cut off" in capsys.readouterr().out
+
+
+# --- the mark beside the key file: a whole older copy of the database ----------------------
+
+
+def database_file(world: AppContext) -> Path:
+    return Path(world.settings.database_url.removeprefix("sqlite:///"))
+
+
+def restore_older_copy(world: AppContext, *, newer_entries: int) -> None:
+    """What undoing an erase or a preference change from yesterday's backup looks like."""
+    backup = database_file(world).read_bytes()
+    for _ in range(newer_entries):
+        with world.db.unit_of_work() as session:
+            audit.append(session, actor="test", action="participant.erased")
+    world.db.dispose()
+    database_file(world).write_bytes(backup)
+
+
+def test_restoring_a_whole_older_copy_of_the_database_is_reported(
+    world: AppContext, capsys: pytest.CaptureFixture[str],
+) -> None:
+    restore_older_copy(world, newer_entries=2)
+
+    check = verify(world)
+    assert not check.ok
+    assert "the database ends at entry 3, but the key file's mark shows entry 5" in (
+        check.problem or "")
+    assert main(["audit", "verify"]) == ExitCode.REFUSED
+    assert "older copy of the database" in capsys.readouterr().out
+
+
+def test_an_admin_who_restored_on_purpose_accepts_it_and_the_loss_is_audited(
+    world: AppContext, capsys: pytest.CaptureFixture[str],
+) -> None:
+    restore_older_copy(world, newer_entries=2)
+
+    assert main(["audit", "accept-restore"]) == ExitCode.OK
+    assert "2 audit entries are missing" in capsys.readouterr().out
+    assert verify(world).ok
+    with world.db.unit_of_work() as session:
+        newest = audit.records(session)[-1]
+    assert (newest.actor, newest.action, newest.fields) == (
+        "cli", "audit.restore-accepted", ("entries_lost=2",))
+
+
+def test_no_audited_change_lands_in_an_older_copy_so_the_gap_cannot_be_written_over(
+    world: AppContext,
+) -> None:
+    restore_older_copy(world, newer_entries=2)
+
+    with pytest.raises(BrokenChainError, match="older copy"), \
+            world.db.unit_of_work() as session:
+        audit.append(session, actor="test", action="advocate.updated")
+    with world.db.unit_of_work() as session:
+        assert [record.seq for record in audit.records(session)] == [1, 2, 3]
+
+
+def test_accepting_a_restore_does_not_launder_a_log_cut_off_in_the_database(
+    world: AppContext,
+) -> None:
+    sql(world, "DELETE FROM audit_log WHERE seq = 3")
+    assert main(["audit", "accept-restore"]) == ExitCode.REFUSED
+    assert "cut off" in (verify(world).problem or "")
+
+
+def test_an_edited_mark_beside_the_key_file_is_reported(world: AppContext) -> None:
+    mark = AuditMark.beside(world.settings.key_file)
+    edited = json.loads(mark.path.read_text()) | {"seq": 9}
+    mark.path.write_text(json.dumps(edited))
+    assert "mark beside the key file (keys.json.audit-head) was altered" in (
+        verify(world).problem or "")
+
+
+def test_a_mark_that_lags_is_no_problem_and_the_next_change_moves_it(
+    world: AppContext,
+) -> None:
+    mark = AuditMark.beside(world.settings.key_file)
+    mark.path.unlink()
+    assert verify(world).ok
+    with world.db.unit_of_work() as session:
+        audit.append(session, actor="test", action="advocate.updated")
+    assert mark.read() is not None and mark.read().seq == 4  # type: ignore[union-attr]
+    assert oct(mark.path.stat().st_mode & 0o777) == "0o600"
 
 
 # --- upgrading: an older, unkeyed log --------------------------------------------------------
