@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from gateway.audit import service as audit
 from gateway.errors import KeysUnavailable
 from gateway.people.service import ADVOCATE_PHONE_PURPOSE, PHONE_PURPOSE
-from gateway.storage.db import Database
+from gateway.storage.db import Database, lock_for_append
 from gateway.storage.keyring import DecryptionError, KeyFileMissing, KeyRing
 from gateway.storage.tables import AdvocateRow, KeyFileBindingRow, ParticipantRow
 
@@ -74,7 +74,12 @@ def bind(session: Session, *, keys: KeyRing, key_file: Path, now: datetime | Non
     Returns the ring to use: one refusing values from before row binding (``sd1:``)
     once none can remain (all rebound, or none were ever stored).
     """
-    row = session.get(KeyFileBindingRow, _ONLY_ROW)
+    row = _binding(session)
+    if row is None:
+        # Two first uses at once (serve and a command, each with its own key file) must
+        # not both bind: take the write lock, then look again under it.
+        lock_for_append(session, "safedial.key_binding")
+        row = _binding(session)
     if row is None:
         if not _opens_a_stored_value(session, keys):
             raise _mismatch(key_file)
@@ -87,6 +92,11 @@ def bind(session: Session, *, keys: KeyRing, key_file: Path, now: datetime | Non
     elif not hmac.compare_digest(row.fingerprint, keys.fingerprint):
         raise _mismatch(key_file)
     return keys if row.legacy_values else keys.refusing_legacy()
+
+
+def _binding(session: Session) -> KeyFileBindingRow | None:
+    return session.scalars(select(KeyFileBindingRow).where(
+        KeyFileBindingRow.id == _ONLY_ROW).execution_options(populate_existing=True)).first()
 
 
 def binding_state(session: Session, *, keys: KeyRing) -> str:

@@ -5,17 +5,21 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
 from gateway.cli.main import main
 from gateway.errors import ExitCode
+from gateway.people import keybinding
 from gateway.people import service as people
 from gateway.people.keybinding import KeyFileMismatch
 from gateway.storage.keyring import KeyFileMissing, KeyRing, init_key_file
+from gateway.storage.tables import KeyFileBindingRow
 from gateway.wiring import AppContext
-from tests.support.world import add_participant, new_advocate, world_for_cli
+from tests.support.world import add_participant, make_world, new_advocate, world_for_cli
 
 
 @pytest.fixture
@@ -52,6 +56,46 @@ def test_a_database_with_no_values_yet_is_still_bound_to_its_first_key_file(
     init_key_file(tmp_path / "other-keys.json")
     with pytest.raises(KeyFileMismatch):
         _ = with_key_file(world, tmp_path / "other-keys.json").keys
+
+
+def test_two_first_uses_at_once_bind_one_key_file_and_refuse_the_other(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both see "not bound yet"; only one may bind: the other is refused by name, not
+    left to a primary-key clash (or, worse, two key files writing one database)."""
+    world = make_world(tmp_path / "fresh")
+    init_key_file(tmp_path / "other-keys.json")
+    contenders = [world, with_key_file(world, tmp_path / "other-keys.json")]
+    both_looked = threading.Barrier(2, timeout=10)
+    looked: set[int] = set()
+    first_look = keybinding._binding
+
+    def look_together(session: Session) -> KeyFileBindingRow | None:
+        row = first_look(session)
+        if threading.get_ident() not in looked:
+            looked.add(threading.get_ident())
+            both_looked.wait()
+        return row
+
+    monkeypatch.setattr(keybinding, "_binding", look_together)
+    outcomes: list[str] = []
+
+    def first_use(ctx: AppContext) -> None:
+        try:
+            keybinding.open_keys(ctx.db, ctx.settings.key_file)
+            outcomes.append("bound")
+        except KeyFileMismatch:
+            outcomes.append("refused")
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+
+    threads = [threading.Thread(target=first_use, args=(ctx,)) for ctx in contenders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["bound", "refused"]
 
 
 def test_a_database_from_before_binding_is_bound_only_to_a_key_file_that_opens_it(
