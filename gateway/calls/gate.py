@@ -170,19 +170,42 @@ class CallGate:
 
     def _finish(self, prepared: PreparedCall, report: CallReport, participant_id: str,
                 advocate_id: str, actor: str, *, with_protocol: bool) -> None:
-        """The call record and the audited outcome; the agreed protocol after a real end."""
+        """The call record and the audited outcome; the agreed protocol after a real end.
+
+        The record and the audit entry are written before the outcome listener runs:
+        the call really happened, so a listener that fails (a bug, a locked database)
+        must not take its record with it. Its failure is logged and audited by error
+        id only, and the record keeps no next action.
+        """
         now = self.clock()
-        next_action = None
-        if with_protocol:
-            next_action = self.outcomes.after_call(prepared=prepared, report=report,
-                                                   participant_id=participant_id,
-                                                   advocate_id=advocate_id, now=now)
         records.record_call(self.db, prepared=prepared, report=report,
                             participant_id=participant_id, advocate_id=advocate_id,
-                            ended_at=now, next_action=next_action)
+                            ended_at=now)
         with self.db.unit_of_work() as session:
             audit.append(session, actor=actor, action=f"call.outcome.{report.outcome.value}",
                          participant=participant_id)
+        if with_protocol:
+            self._after_call(prepared, report, participant_id, advocate_id, actor, now)
+
+    def _after_call(self, prepared: PreparedCall, report: CallReport, participant_id: str,
+                    advocate_id: str, actor: str, now: datetime) -> None:
+        """Tell the outcome listener; keep what it did in the call record."""
+        try:
+            next_action = self.outcomes.after_call(prepared=prepared, report=report,
+                                                   participant_id=participant_id,
+                                                   advocate_id=advocate_id, now=now)
+        except Exception as exc:  # a bug or an outage must not undo the recorded call
+            reason = exc.error_id if isinstance(exc, SafeDialError) else INTERNAL_ERROR
+            # Only the error id: an exception's text could quote a value, and values
+            # can be numbers.
+            log.error("call %s ended but its agreed protocol failed: %s (%s)",
+                      prepared.call_id, reason, type(exc).__name__)
+            with self.db.unit_of_work() as session:
+                audit.append(session, actor=actor, action="call.protocol.failed",
+                             participant=participant_id, fields=[reason.replace("-", "_")])
+            return
+        if next_action is not None:
+            records.set_next_action(self.db, call_id=prepared.call_id, next_action=next_action)
 
     # -- helpers -----------------------------------------------------------------------
     def _facts(self, participant_id: str, advocate_id: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from gateway.calls.models import CallKind, CallReport, NextAction, Outcome, PreparedCall
 from gateway.people.caseload import EVERYONE, Scope, assigned_ids
@@ -27,8 +27,9 @@ def record_refusal(db: Database, *, call_id: str, participant_id: str, advocate_
 
 
 def record_call(db: Database, *, prepared: PreparedCall, report: CallReport,
-                participant_id: str, advocate_id: str, ended_at: datetime,
-                next_action: NextAction | None) -> None:
+                participant_id: str, advocate_id: str, ended_at: datetime) -> None:
+    """The record of a placed call, written before the agreed protocol runs (its next
+    action is added by ``set_next_action``), so a failing protocol cannot lose it."""
     dial = prepared.decision.dial
     with db.unit_of_work() as session:
         session.add(CallRecordRow(
@@ -42,8 +43,14 @@ def record_call(db: Database, *, prepared: PreparedCall, report: CallReport,
             other_person_answered=report.other_person_answered,
             advocate_wait_s=report.advocate_wait_s,
             voicemail_reason=report.voicemail_reason,
-            next_action=next_action.value if next_action else None,
         ))
+
+
+def set_next_action(db: Database, *, call_id: str, next_action: NextAction) -> None:
+    """What the agreed protocol did, once it ran: the record is written before it runs."""
+    with db.unit_of_work() as session:
+        session.execute(update(CallRecordRow).where(CallRecordRow.id == call_id)
+                        .values(next_action=next_action.value))
 
 
 def list_records(db: Database, *, participant_id: str | None = None,

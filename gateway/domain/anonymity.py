@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 #: At most this many (status, text) pairs: the rendered expression stays short.
 MAX_RULES = 10
-MAX_TEXT_LENGTH = 40
+#: A text: 1 to 40 letters, digits and spaces, starting and ending with a letter or digit.
 TEXT_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9 ]{0,38}[A-Za-z0-9])?$"
 _TEXT = re.compile(TEXT_PATTERN)
 _NOT_KEPT = re.compile(r"[^A-Za-z0-9 ]")

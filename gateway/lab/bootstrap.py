@@ -12,6 +12,7 @@ import sys
 from sqlalchemy import select
 
 from gateway.domain.preferences import Role
+from gateway.errors import ExitCode
 from gateway.people import service as people
 from gateway.people.inputs import NewAdvocate, NewParticipant
 from gateway.settings import get_settings
@@ -50,7 +51,7 @@ def main() -> int:
         handle.write(token + "\n")
     print(f"lab admin id: {admin_id}\nlab participant id: {participant_id}")
     print(f"sign-in (API token for the lab admin): {token}")
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -19,10 +19,11 @@ from typing import Literal
 
 import jinja2
 
+from gateway.errors import ExitCode
 from gateway.lab.config import CARRIER_HOST, LAB_PHONE
 from gateway.pbx.process import Asterisk, layout_for
 from gateway.pbx.render import RuntimeLayout, modules_dir
-from gateway.settings import Settings
+from gateway.settings import Settings, SettingsError, get_settings
 
 TEMPLATES = Path(__file__).resolve().parent / "carrier"
 #: Config shared with SafeDial's own: nothing written to disk that could hold a number.
@@ -85,8 +86,6 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m gateway.lab.carrier start|stop``: the lab carrier of ``make run``."""
     import argparse
 
-    from gateway.settings import SettingsError, get_settings
-
     parser = argparse.ArgumentParser(prog="python -m gateway.lab.carrier")
     parser.add_argument("action", choices=["start", "stop"])
     args = parser.parse_args(argv)
@@ -94,23 +93,23 @@ def main(argv: list[str] | None = None) -> int:
         settings = get_settings()
     except SettingsError as exc:
         print(f"lab carrier: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     if not settings.canary_number:
         print("lab carrier: no SAFEDIAL_CANARY_NUMBER (export SAFEDIAL_CONFIG_FILE for the lab)",
               file=sys.stderr)
-        return 2
+        return ExitCode.BAD_INPUT
     carrier = LabCarrier(layout_for(settings).root / "lab-carrier", settings=settings,
                          port=settings.trunk_port, phones=LAB_PHONE,
                          canary=settings.canary_number, rtp=(21000, 21999),
                          host=settings.trunk_host)
     if args.action == "stop":
         print("lab carrier stopped" if carrier.asterisk.stop() else "lab carrier was not running")
-        return 0
+        return ExitCode.OK
     if carrier.asterisk.pid() is None:
         carrier.start()
     print(f"lab carrier on {settings.trunk_host}:{settings.trunk_port} "
           f"(canary routed back, other numbers to the lab phone on {LAB_PHONE[0]}:{LAB_PHONE[1]})")
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+from gateway.errors import ExitCode
+
 #: The lab carrier's own loopback address (PJSIP identifies peers by address).
 CARRIER_HOST = "127.0.0.4"
 #: Where the lab phone (sipp) answers, behind the carrier.
@@ -54,7 +56,7 @@ def main() -> int:
         path.write_text(lab_settings_text())
     mark_as_lab(path)
     print(path)
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -17,11 +17,15 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from gateway.errors import ExitCode
 from gateway.lab.config import LAB_PHONE
 from gateway.lab.farend import FarEnd
 from gateway.lab.scenario import Answer
 from gateway.pbx.process import layout_for, pid_alive
 from gateway.settings import SettingsError, get_settings
+
+#: ``status`` when the lab phone is not running: an answer, not an error (as ``pgrep``).
+NOT_RUNNING = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,24 +37,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
     except SettingsError as exc:
         print(f"lab phone: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     workdir = layout_for(settings).root / "lab-phone"
     pid_file = workdir / "sipp.pid"
     pid = int(pid_file.read_text()) if pid_file.exists() else None
     running = pid is not None and pid_alive(pid)
     if args.action == "status":
         print(f"lab phone running (pid {pid})" if running else "lab phone not running")
-        return 0 if running else 1
+        return ExitCode.OK if running else NOT_RUNNING
     if args.action == "stop":
         if running and pid is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGUSR1)
         pid_file.unlink(missing_ok=True)
         print("lab phone stopped" if running else "lab phone was not running")
-        return 0
+        return ExitCode.OK
     if running:
         print(f"lab phone already running (pid {pid})")
-        return 0
+        return ExitCode.OK
     host, port = LAB_PHONE  # behind the lab carrier (SafeDial's trunk)
     phone = FarEnd(workdir, host, port, default=Answer(hold_ms=args.hold * 1000))
     started = phone.start()
@@ -59,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"lab phone answering on {host}:{port} "
         f"(pid {started}); SIP trace: {phone.trace_file}"
     )
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -37,12 +37,10 @@ VAR_GO: Final = "SAFEDIAL_GO"
 DECIDED_EXTENSION: Final = "decided"
 DECIDED_PRIORITY: Final = "1"
 
-#: UserEvents the dialplan emits (AMI event ``UserEvent``, header ``UserEvent``).
+#: UserEvents the gateway listens for (AMI event ``UserEvent``, header ``UserEvent``);
+#: dialplans/README.md lists every one the dialplan emits.
 EVENT_ADVOCATE_ANSWERED: Final = "SafeDialAdvocateAnswered"
 EVENT_CALL_ENDED: Final = "SafeDialCallEnded"
-#: The advocate pressed the "someone else answered" keys (features.conf); the mark
-#: itself reaches the gateway in SafeDialCallEnded's ``OtherAnswered: yes``.
-EVENT_OTHER_ANSWERED: Final = "SafeDialOtherAnswered"
 #: What the canary received (the one event that carries numbers, base64-encoded values;
 #: held in memory for the self-test's verdict, never logged or stored).
 EVENT_CANARY_READING: Final = "SafeDialCanaryReading"

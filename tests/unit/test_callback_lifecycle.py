@@ -1,4 +1,4 @@
-"""Call-backs are never lost, doubled or left running: claims, reconciliation, bounds.
+"""Call-backs are never lost, doubled or left running: claims, reconciliation, bounds, voiding.
 
 The call path here is a fake call control that counts the calls it was asked
 to place (the real dialling is proven against Asterisk in the integration
@@ -27,7 +27,7 @@ from gateway.web.app import create_app
 from gateway.wiring import AppContext
 from tests.support.canary import pass_selftest
 from tests.support.phones import ScriptedPhone
-from tests.support.world import add_advocate, add_participant, make_world
+from tests.support.world import add_advocate, add_participant, changes, make_world
 
 ALWAYS = ["mon-sun 00:00-24:00"]
 
@@ -177,3 +177,49 @@ def test_a_drop_whose_first_safe_time_is_beyond_the_bounds_is_recorded_expired(
         shown = client.get("/api/callbacks?ended=true", headers=headers).json()
     assert [(item["id"], item["status"]) for item in shown] == [(callback_id, "expired")], \
         "admins are shown the call-back that expired"
+
+
+def participant_of(world: AppContext, callback_id: str) -> str:
+    with world.db.unit_of_work() as session:
+        row = session.get(CallbackRow, callback_id)
+        assert row is not None
+        return row.participant_id
+
+
+def test_erasing_a_participant_voids_their_pending_call_backs_job_row_and_audit(
+    world: AppContext,
+) -> None:
+    now = datetime.now(UTC)
+    callback_id = pending(world, dropped_at=now, run_at=now + timedelta(hours=1))
+    participant_id = participant_of(world, callback_id)
+    assert world.scheduler.job_ids_for(RUN_DUE) == [callback_id]
+
+    with world.db.unit_of_work() as session:
+        people.erase_participant(session, actor="test", participant_id=participant_id,
+                                 callbacks=world.callbacks())
+
+    assert world.scheduler.job_ids_for(RUN_DUE) == [], "its job left the job store"
+    assert status_of(world, callback_id) == "missing", "its row went with the participant"
+    with world.db.unit_of_work() as session:
+        actions = [entry.action for entry in audit.records(session, participant_id)]
+    assert actions[-2:] == ["callback.cancelled", "participant.erased"]
+
+
+def test_changing_a_participants_preferences_cancels_their_pending_call_backs(
+    world: AppContext,
+) -> None:
+    now = datetime.now(UTC)
+    callback_id = pending(world, dropped_at=now, run_at=now + timedelta(hours=1))
+    participant_id = participant_of(world, callback_id)
+
+    with world.db.unit_of_work() as session:
+        people.update_participant(session, keys=world.keys, policy=world.policy, actor="test",
+                                  participant_id=participant_id,
+                                  fields=changes({"on_drop": "wait"}),
+                                  callbacks=world.callbacks())
+
+    assert world.scheduler.job_ids_for(RUN_DUE) == []
+    (cancelled,) = world.callbacks().list(pending_only=False)
+    assert (cancelled["status"], cancelled["last_outcome"]) == ("cancelled",
+                                                                "preferences-changed")
+    assert "callback.cancelled" in audited_actions(world)

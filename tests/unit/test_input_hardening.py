@@ -145,6 +145,25 @@ def test_participant_add_prints_only_the_id_and_confirms_the_last_two_digits_on_
     assert "ends in 23" in err
 
 
+@pytest.mark.parametrize("flags", [["--callback-delay", "10"], ["--callback-attempts", "2"]])
+def test_call_back_delay_or_attempts_without_on_drop_callback_are_refused_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    flags: list[str],
+) -> None:
+    ctx = world_for_cli(tmp_path, monkeypatch)
+    assert main(["participant", "add", "--alias", "Rose", "--phone", PARTICIPANT,
+                 "--timezone", "America/Toronto", "--on-drop", "wait", *flags]
+                ) == ExitCode.BAD_INPUT
+    assert "only go with on-drop callback" in capsys.readouterr().err
+    participant_id = add_participant(ctx, on_drop="wait")
+    assert main(["participant", "update", participant_id, *flags]) == ExitCode.BAD_INPUT
+    assert "only go with on-drop callback" in capsys.readouterr().err
+    with ctx.db.unit_of_work() as session:
+        (kept,) = people.list_participants(session, policy=ctx.policy)
+    assert (kept["id"], kept["on_drop"]) == (participant_id, {"value": "wait"}), \
+        "the refused add stored nothing and the refused update changed nothing"
+
+
 @pytest.mark.parametrize(("flags"), [
     ["--clear-windows", "--window", "mon 09:00-10:00"],
     ["--no-cover-reason", "--cover-reason", "the library"],

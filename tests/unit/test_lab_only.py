@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from gateway.audit import service as audit
 from gateway.cli.main import main
 from gateway.errors import ExitCode
+from gateway.lab import carrier, phone
 from gateway.lab.config import lab_settings_text, mark_as_lab
 from gateway.settings import SettingsError, get_settings, load_settings
 from gateway.wiring import AppContext
@@ -106,3 +108,14 @@ def test_a_lab_file_written_before_the_flag_gets_it_once(tmp_path: Path) -> None
     mark_as_lab(path)
     assert path.read_text().count("lab = true") == 1
     assert load_settings({"SAFEDIAL_CONFIG_FILE": str(path)}).lab is True
+
+
+@pytest.mark.parametrize(("entry", "argv"), [(carrier.main, ["stop"]),
+                                             (phone.main, ["status"])])
+def test_a_lab_tool_with_a_malformed_setting_exits_with_the_settings_errors_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    entry: Callable[[list[str]], int], argv: list[str],
+) -> None:
+    monkeypatch.setenv("SAFEDIAL_AMI_PORT", "not-a-port")
+    assert entry(argv) == SettingsError.exit_code == ExitCode.BAD_INPUT
+    assert "SAFEDIAL_AMI_PORT" in capsys.readouterr().err

@@ -194,3 +194,40 @@ def test_call_back_options_without_the_callback_protocol_are_refused(
         people.update_participant(session, keys=world.keys, policy=world.policy, actor="test",
                                   participant_id=participant_id, fields=changes({option: 5}),
                                   callbacks=world.callbacks())
+
+
+def show(world: AppContext, participant_id: str) -> dict[str, object]:
+    with world.db.unit_of_work() as session:
+        return people.show_participant(session, policy=world.policy,
+                                       participant_id=participant_id)
+
+
+def test_switching_to_wait_with_a_call_back_delay_in_the_same_change_is_refused(
+    world: AppContext,
+) -> None:
+    participant_id = add_participant(world, on_drop="callback", callback_delay_min=20)
+    with pytest.raises(BadInput, match="on-drop callback"), world.db.unit_of_work() as session:
+        people.update_participant(session, keys=world.keys, policy=world.policy, actor="test",
+                                  participant_id=participant_id,
+                                  fields=changes({"on_drop": "wait", "callback_attempts": 2}),
+                                  callbacks=world.callbacks())
+    on_drop = show(world, participant_id)["on_drop"]
+    assert isinstance(on_drop, dict)
+    assert (on_drop["value"], on_drop["callback_delay_min"]) == ("callback", 20), \
+        "nothing changed"
+
+
+def test_switching_to_wait_alone_drops_the_old_call_back_delay_and_attempts(
+    world: AppContext,
+) -> None:
+    participant_id = add_participant(world, on_drop="callback", callback_delay_min=20,
+                                     callback_attempts=2)
+    with world.db.unit_of_work() as session:
+        people.update_participant(session, keys=world.keys, policy=world.policy, actor="test",
+                                  participant_id=participant_id,
+                                  fields=changes({"on_drop": "wait"}),
+                                  callbacks=world.callbacks())
+    with world.db.unit_of_work() as session:
+        row = people.get_participant_row(session, participant_id)
+        assert (row.callback_delay_min, row.callback_attempts) == (None, None)
+    assert show(world, participant_id)["on_drop"] == {"value": "wait"}
