@@ -104,10 +104,11 @@ async def test_a_bug_while_placing_ends_the_call_failed_internal_error_without_n
 
     book.run(prepared.call_id, lambda: gate.run(prepared, participant_id=participant_id,
                                                 advocate_id=advocate_id, actor="test",
-                                                control=CrashingPhone()))
+                                                control=CrashingPhone()),
+             advocate_id=advocate_id)
     await book.settle(timeout=10)
 
-    assert book.get(prepared.call_id) == {"call_id": prepared.call_id, "state": "ended",
+    assert book.get(prepared.call_id, advocate_id=advocate_id) == {"call_id": prepared.call_id, "state": "ended",
                                           "outcome": "failed", "reason": "internal-error"}
     (record,) = records.list_records(world.db, participant_id=participant_id)
     assert record["outcome"] == "failed"
