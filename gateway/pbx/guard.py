@@ -31,6 +31,7 @@ from gateway.pbx.conf_folder import folder_files, folder_loader
 from gateway.pbx.dialvars import CALL_CONTEXT
 from gateway.pbx.findings import Finding
 from gateway.pbx.guard_dialplan import (
+    DIAL_APP,
     KnownNumbers,
     check_agency_number,
     check_dial_paths,
@@ -52,7 +53,6 @@ _NUMBERISH = re.compile(r"[0-9]{3,}")
 #: A phone number's worth of digits (an IPv4 octet or a port is never this long).
 _LONG_DIGITS = re.compile(r"[0-9]{7,}")
 # Asterisk matches application and function names without regard to case.
-_DIAL = re.compile(r"\bDial\(", re.IGNORECASE)
 _PRES_PROHIB = re.compile(r"\bCALLERID\(pres\)\s*=\s*prohib", re.IGNORECASE)
 _TRUE = {"yes", "true", "y", "t", "1", "on"}
 
@@ -278,7 +278,7 @@ def check_extensions(conf: ConfigFile, known: KnownNumbers | None = None
                 "CALLERID(pres)",
                 "the participant leg never sets presentation to prohib before Dial",
             )
-        if not any(_DIAL.search(line) for line in lines):
+        if not any(DIAL_APP.search(line) for line in lines):
             yield Finding(file, context.name, "Dial", "the participant-leg context has no Dial")
     for rule in (check_dial_paths, check_agency_number, check_personal_numbers):
         for found in rule(conf, known):
@@ -405,7 +405,7 @@ def asserted_identity_pinned(extensions: ConfigFile) -> bool:
     number (``SAFEDIAL_TRUNK_ASSERTED_IDENTITY=masked`` renders the withheld path so):
     then an asserted identity can carry nothing else."""
     dials = [value for context in extensions.concrete() for key, value in context.options
-             if key in ("exten", "same") and _DIAL.search(value)]
+             if key in ("exten", "same") and DIAL_APP.search(value)]
     for line in dials:
         pinned = dial_options(line).get("f", "")
         number = pinned.rsplit("<", 1)[-1].rstrip(">").strip() if "<" in pinned else pinned

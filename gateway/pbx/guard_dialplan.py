@@ -26,7 +26,8 @@ from gateway.pbx.asterisk_conf import ConfigFile, Section
 #: The variable the rendered dialplan sets the masked number in ([globals]).
 MASKED_VARIABLE = "SAFEDIAL_MASKED_CALLERID"
 
-_DIAL = re.compile(r"\bDial\s*\(", re.IGNORECASE)
+#: A Dial application call (Asterisk allows space before the parenthesis).
+DIAL_APP = re.compile(r"\bDial\s*\(", re.IGNORECASE)
 #: Applications that place a call but have no Dial-style caller-ID options.
 _UNPINNABLE = re.compile(r"\b(Originate|Queue|Page|FollowMe)\s*\(", re.IGNORECASE)
 #: ``Set(CALLERID(part)=value)``; a value holding a function call is cut at its first
@@ -89,7 +90,7 @@ def _allowed_number(number: str, known: KnownNumbers) -> bool:
 
 def dial_options(line: str) -> dict[str, str]:
     """Dial's option letters and their arguments, e.g. ``If(x)u(prohib)``."""
-    match = _DIAL.search(line)
+    match = DIAL_APP.search(line)
     inner = line[match.end():] if match else ""
     parts = inner.split(",", 2)
     text = parts[2] if len(parts) > 2 else ""
@@ -134,7 +135,7 @@ def check_dial_paths(conf: ConfigFile, known: KnownNumbers) -> Iterator[Dialplan
                     yield DialplanFinding(context.name, f"CALLERID({part})",
                                           "sets a caller-ID number that is not anonymous, the "
                                           "masked number or the gateway number")
-            if _DIAL.search(step):
+            if DIAL_APP.search(step):
                 yield from _check_dial(context.name, steps, index, known)
 
 
