@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from gateway.audit import service as audit
@@ -25,19 +22,10 @@ from gateway.people import service as people
 from gateway.storage.tables import CallbackRow
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
-from tests.support.canary import pass_selftest
 from tests.support.phones import ScriptedPhone
-from tests.support.world import add_advocate, add_participant, changes, make_world
+from tests.support.world import add_advocate, add_participant, changes
 
 ALWAYS = ["mon-sun 00:00-24:00"]
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[AppContext]:
-    ctx = make_world(tmp_path)
-    pass_selftest(ctx)
-    yield ctx
-    ctx.close()
 
 
 def runner_with(world: AppContext, phone: ScriptedPhone) -> CallbackRunner:

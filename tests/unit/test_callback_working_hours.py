@@ -10,14 +10,10 @@ scheduler, gate and audit are real.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from gateway.audit import service as audit
 from gateway.callbacks.planning import CallbackPlan
@@ -30,22 +26,13 @@ from gateway.people import service as people
 from gateway.people.inputs import AdvocateFields
 from gateway.storage.tables import AdvocateRow
 from gateway.wiring import AppContext
-from tests.support.canary import pass_selftest
 from tests.support.phones import ScriptedPhone
-from tests.support.world import add_advocate, add_participant, make_world
+from tests.support.world import add_advocate, add_participant
 
 ALWAYS = ["mon-sun 00:00-24:00"]
 KOLKATA = ZoneInfo("Asia/Kolkata")
 #: Later than the policy's longest call-back delay (a day) after a drop now.
 PAST_BOUNDS = timedelta(hours=30)
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[AppContext]:
-    ctx = make_world(tmp_path)
-    pass_selftest(ctx)
-    yield ctx
-    ctx.close()
 
 
 def hours_from(after: timedelta, length: timedelta = timedelta(hours=1)) -> tuple[str, datetime]:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,20 +21,11 @@ from gateway.calls.book import CallBook
 from gateway.calls.gate import CallGate
 from gateway.calls.models import CallReport, DialRequest, NextAction, Outcome, PreparedCall
 from gateway.wiring import AppContext
-from tests.support.canary import pass_selftest
 from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
 from tests.support.phones import ScriptedPhone
-from tests.support.world import add_advocate, add_participant, make_world
+from tests.support.world import add_advocate, add_participant
 
 ALWAYS = ["mon-sun 00:00-24:00"]
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[AppContext]:
-    ctx = make_world(tmp_path)
-    pass_selftest(ctx)
-    yield ctx
-    ctx.close()
 
 
 class BrokenListener:
@@ -108,8 +98,9 @@ async def test_a_bug_while_placing_ends_the_call_failed_internal_error_without_n
              advocate_id=advocate_id)
     await book.settle(timeout=10)
 
-    assert book.get(prepared.call_id, advocate_id=advocate_id) == {"call_id": prepared.call_id, "state": "ended",
-                                          "outcome": "failed", "reason": "internal-error"}
+    assert book.get(prepared.call_id, advocate_id=advocate_id) == {
+        "call_id": prepared.call_id, "state": "ended", "outcome": "failed",
+        "reason": "internal-error"}
     (record,) = records.list_records(world.db, participant_id=participant_id)
     assert record["outcome"] == "failed"
     assert "call.outcome.failed" in audited_actions(world, participant_id)

@@ -9,7 +9,6 @@ Asterisk in the integration tier).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,9 +25,8 @@ from gateway.errors import BadInput
 from gateway.people import service as people
 from gateway.policyfile import PolicyFileError, parse_policy
 from gateway.wiring import AppContext
-from tests.support.canary import pass_selftest
 from tests.support.phones import ScriptedPhone
-from tests.support.world import add_advocate, add_participant, make_world, new_participant
+from tests.support.world import add_advocate, add_participant, new_participant
 
 ALWAYS = ["mon-sun 00:00-24:00"]
 CALL_ID = "0b7e6a52-9d51-4bb8-9a43-1f1d0d3c2b11"
@@ -111,14 +109,6 @@ def test_the_policy_reads_the_keys_and_the_briefing_rate() -> None:
 #: Every call answered and marked "someone else answered" by the advocate.
 MARKED = CallReport("", Outcome.ANSWERED, None, True, True, 6.0, other_person_answered=True,
                     advocate_wait_s=3.0)
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[AppContext]:
-    ctx = make_world(tmp_path)
-    pass_selftest(ctx)
-    yield ctx
-    ctx.close()
 
 
 def _call(world: AppContext, participant_id: str, advocate_id: str) -> CallReport:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from gateway.audit import service as audit
@@ -14,18 +11,9 @@ from gateway.calls import records
 from gateway.people import service as people
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
-from tests.support.canary import pass_selftest
-from tests.support.world import add_advocate, add_participant, make_world
+from tests.support.world import add_advocate, add_participant
 
 PARALLEL = 50
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[AppContext]:
-    ctx = make_world(tmp_path)
-    pass_selftest(ctx)
-    yield ctx
-    ctx.close()
 
 
 def test_fifty_parallel_refused_calls_all_answer_409_and_none_500(world: AppContext) -> None:

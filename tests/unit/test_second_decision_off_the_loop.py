@@ -9,26 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
 
 from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.wiring import AppContext
-from tests.support.canary import pass_selftest
-from tests.support.world import add_advocate, add_participant, make_world
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[AppContext]:
-    ctx = make_world(tmp_path)
-    pass_selftest(ctx)
-    yield ctx
-    ctx.close()
+from tests.support.world import add_advocate, add_participant
 
 
 class AnsweringAdvocate:
