@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from gateway.settings import Settings
 from gateway.web import errors
@@ -14,8 +15,20 @@ from gateway.web.body import BodyRules
 from gateway.web.callbacks import router as callbacks_router
 from gateway.web.calls import router as calls_router
 from gateway.web.participants import router as people_router
+from gateway.web.security import SecurityHeaders
 from gateway.web.selftest import router as selftest_router
 from gateway.wiring import AppContext, build_context
+
+
+class SafeDialApp(FastAPI):
+    """FastAPI with ``SecurityHeaders`` outside everything, Starlette's error middleware too.
+
+    ``add_middleware`` would place it inside that middleware, and the plain 500 it sends
+    for a bug would leave without the headers.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 def create_app(context: AppContext | None = None, settings: Settings | None = None,
@@ -33,7 +46,7 @@ def create_app(context: AppContext | None = None, settings: Settings | None = No
             await ctx.call_book.settle(timeout=5.0)
             ctx.scheduler.shutdown()
 
-    app = FastAPI(
+    app = SafeDialApp(
         lifespan=lifespan,
         title="SafeDial",
         description="Privacy-safe outbound calling gateway. Every call is decided against "
