@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from gateway.settings import Settings
-from gateway.web import errors
+from gateway.web import errors, pages
 from gateway.web.access import router as access_router
 from gateway.web.body import BodyRules
 from gateway.web.callbacks import router as callbacks_router
@@ -64,6 +64,7 @@ def create_app(context: AppContext | None = None, settings: Settings | None = No
     app.include_router(callbacks_router)
     app.include_router(selftest_router)
     app.include_router(access_router)
+    pages.install(app)
 
     @app.get("/api/health")
     def health() -> dict[str, str]:
