@@ -40,7 +40,7 @@ def start() -> int:
     for _ in range(100):
         health = f"http://{HOST}:{PORT}/api/health"
         with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=1):
-            print(f"web app at http://{HOST}:{PORT} (API docs: /api/docs)")
+            print(f"web app at http://{HOST}:{PORT} (admins: API docs at /api/docs)")
             return 0
         if process.poll() is not None:
             break

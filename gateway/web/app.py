@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from gateway.settings import Settings
-from gateway.web import errors, pages
+from gateway.web import docs, errors, pages
 from gateway.web.access import router as access_router
 from gateway.web.body import BodyRules
 from gateway.web.callbacks import router as callbacks_router
@@ -52,9 +52,11 @@ def create_app(context: AppContext | None = None, settings: Settings | None = No
         description="Privacy-safe outbound calling gateway. Every call is decided against "
         "the participant's preferences; no response carries a phone number or code word.",
         version="0.1.0",
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        # Served by gateway.web.docs: admins only, Swagger UI from our own copy.
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.context = ctx
     errors.install(app)
@@ -64,6 +66,7 @@ def create_app(context: AppContext | None = None, settings: Settings | None = No
     app.include_router(callbacks_router)
     app.include_router(selftest_router)
     app.include_router(access_router)
+    docs.install(app)
     pages.install(app)
 
     @app.get("/api/health")
