@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -79,9 +79,10 @@ def translator_for(request: Request) -> Translator:
     return translator(pages.catalogues, language_for(request, pages))
 
 
-def render(request: Request, template: str, *, status_code: int = 200,
+def render(request: Request, template: str | Template, *, status_code: int = 200,
            **context: Any) -> HTMLResponse:
-    """The page ``template`` in the request's language, as an HTML answer."""
+    """The page ``template`` (a name in ``templates/``, or a compiled template) in the
+    request's language, as an HTML answer."""
     pages: Pages = request.app.state.pages
     t = translator_for(request)
     values = {"lang": t.language, "dir": t.catalogue.direction, "t": t,
