@@ -25,8 +25,8 @@ _LIVE_PAGE = """{% extends "base.html" %}
 {% block title %}Live status{% endblock %}
 {% block main %}
 <h1>Live status</h1>
-<p id="call-status" role="status" data-live-source="/_demo/live/events"
-   data-live-retry="0">Starting</p>
+<p id="call-status" role="status" data-live-source="{{ source }}"
+   data-live-retry="{{ retry }}">Starting</p>
 {% endblock %}
 """
 
@@ -56,7 +56,16 @@ def first_sign_in_refused(request: Request) -> HTMLResponse:
 @router.get("/live")
 def live_page(request: Request) -> HTMLResponse:
     pages: Pages = request.app.state.pages
-    return render(request, pages.environment.from_string(_LIVE_PAGE))
+    return render(request, pages.environment.from_string(_LIVE_PAGE),
+                  source="/_demo/live/events", retry=0)
+
+
+@router.get("/live-broken")
+def live_page_with_a_broken_stream(request: Request) -> HTMLResponse:
+    """A stream that fails: the page must reload itself to show the server's status."""
+    pages: Pages = request.app.state.pages
+    return render(request, pages.environment.from_string(_LIVE_PAGE),
+                  source="/_demo/live/no-such-stream", retry=1)
 
 
 @router.get("/live/events")

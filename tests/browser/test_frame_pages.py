@@ -64,6 +64,13 @@ def test_live_status_follows_server_sent_events_through_the_real_stack(
     assert problems == []
 
 
+def test_live_status_reloads_the_page_when_its_stream_fails(page: Page, app_url: str) -> None:
+    page.goto(app_url + "/_demo/live-broken")
+    with page.expect_event("load", timeout=10_000):
+        pass  # data-live-retry="1": the page loads again a second after the stream failed
+    expect(page.get_by_role("status")).to_have_text("Starting")
+
+
 def test_the_api_docs_ask_for_an_admin(page: Page, app_url: str) -> None:
     response = page.goto(app_url + "/api/docs")
     assert response is not None and response.status == 401
