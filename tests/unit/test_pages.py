@@ -75,6 +75,11 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
         return render(request, "sign_in.html", username=username,
                       notice=Notice("error", "Wrong username or password."))
 
+    @app.get("/test/session-language")
+    def session_language(request: Request) -> HTMLResponse:
+        request.state.language = "fr"  # as the session layer will, from the account
+        return render(request, "sign_in.html", username="")
+
     @app.get("/test/forbidden")
     def forbidden() -> None:
         raise Forbidden("only an admin may see this page")
@@ -147,6 +152,11 @@ def test_the_page_is_in_the_browsers_language(client: TestClient) -> None:
     assert page.find("html", lang="fr")
     assert response.headers["content-language"] == "fr"
     assert "Nom d'utilisateur" in page.labels
+
+
+def test_the_sessions_language_wins_over_the_browsers(client: TestClient) -> None:
+    response = client.get("/test/session-language", headers={"Accept-Language": "en"})
+    assert Page(response.text).find("html", lang="fr")
 
 
 @pytest.mark.parametrize("path", ["/", "/test/change-password", "/test/echo", "/nope"])
