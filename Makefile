@@ -16,22 +16,27 @@ LAB := if [ -z "$${SAFEDIAL_ASTERISK_ROOT+set}" ] && [ -x $(ASTERISK22_ROOT)/usr
 	then export SAFEDIAL_ASTERISK_ROOT=$(ASTERISK22_ROOT); fi; \
 	export SAFEDIAL_CONFIG_FILE=$${SAFEDIAL_CONFIG_FILE:-$(LAB_CONFIG)};
 
-.PHONY: help deps system-deps python-deps run stop test lint unit integration integration-16 \
-	integration-22 bench clean
+.PHONY: help deps system-deps browser-deps python-deps run stop test lint unit browser \
+	integration integration-16 integration-22 screenshots bench clean
 
 help:
 	@echo "make run          start the local lab (Asterisk + lab phone) and print how to call"
 	@echo "make stop         stop the local lab"
-	@echo "make test         install what is missing, then lint, unit and integration tests"
+	@echo "make test         install what is missing, then lint, unit, browser and integration tests"
 	@echo "make unit         unit tests only (no PBX)"
+	@echo "make browser      the web pages in Debian's Chromium (Playwright, headless)"
 	@echo "make integration  tests against a real Asterisk and sipp: Asterisk 16 and 22 in turn"
 	@echo "make integration-16 / integration-22   one of those tiers"
+	@echo "make screenshots  the main pages at phone and desktop widths into docs/screenshots/"
 	@echo "make bench        speed targets of the policy engine"
 
 deps: system-deps python-deps
 
 system-deps:
 	@bash scripts/install-system-deps.sh $(ASTERISK22_CACHE)
+
+browser-deps:
+	@bash scripts/install-system-deps.sh --browser
 
 python-deps: $(STAMP)
 
@@ -47,13 +52,22 @@ lint: python-deps
 unit: python-deps
 	$(PY) -m pytest tests/unit $(PYTEST_FLAGS)
 
+# A tier that ran no test (pytest exit 5) fails like any other failure.
+browser: python-deps browser-deps
+	@$(PY) -m pytest tests/browser -m browser $(PYTEST_FLAGS) || { rc=$$?; \
+		[ $$rc -ne 5 ] || echo "browser tier: FAILED, no test ran (pytest exit 5)" >&2; \
+		exit $$rc; }
+
 integration: deps
 	@PY=$(PY) bash scripts/integration-tiers.sh $(ASTERISK22_ROOT) $(PYTEST_FLAGS)
 
 integration-16 integration-22: integration-%: deps
 	@PY=$(PY) TIERS=$* bash scripts/integration-tiers.sh $(ASTERISK22_ROOT) $(PYTEST_FLAGS)
 
-test: deps lint unit integration
+test: deps lint unit browser integration
+
+screenshots: python-deps browser-deps
+	$(PY) -m tests.browser.screenshots docs/screenshots
 
 bench: python-deps
 	$(PY) benchmarks/bench_policy.py

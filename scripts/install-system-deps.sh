@@ -7,14 +7,32 @@
 #   When they are gone this says so and goes on: the Asterisk 16 test tier is
 #   then reported unavailable and Asterisk 22 alone must pass;
 # - sipp (sip-tester) as the real SIP far end, sox and espeak-ng to render and
-#   measure voicemail prompts.
+#   measure voicemail prompts;
+# - chromium, the browser the browser tier drives with Playwright (Playwright's
+#   own browser download cannot work here).
 # Mirrors are the ones this machine's apt already uses (scripts/debian-mirror.sh).
 # Idempotent and quiet when everything is already there.
 #   usage: install-system-deps.sh [ASTERISK22_CACHE_DIR]
+#          install-system-deps.sh --browser   (chromium only: make browser, screenshots)
 set -euo pipefail
 
 here=$(dirname "$0")
+
+if [ "${1-}" = "--browser" ]; then
+    command -v chromium >/dev/null 2>&1 && exit 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-system-deps: missing chromium; run as root (or install it) first" >&2
+        exit 1
+    fi
+    echo "install-system-deps: installing chromium" >&2
+    apt-get update -qq || echo "install-system-deps: apt-get update reported errors (above)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+        >/dev/null
+    exit 0
+fi
+
 need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v sipp >/dev/null 2>&1 || need+=(sip-tester)
 command -v sox >/dev/null 2>&1 || need+=(sox)
 command -v espeak-ng >/dev/null 2>&1 || need+=(espeak-ng)
@@ -96,4 +114,5 @@ if [ ${#need[@]} -gt 0 ] || [ ${#need16[@]} -gt 0 ]; then
 fi
 
 bash "$here/build-asterisk22-root.sh" "$@"
-command -v sipp >/dev/null && command -v sox >/dev/null && command -v espeak-ng >/dev/null
+command -v sipp >/dev/null && command -v sox >/dev/null && command -v espeak-ng >/dev/null \
+    && command -v chromium >/dev/null

@@ -9,7 +9,7 @@ from gateway.errors import ExitCode
 
 
 def register(commands: Any) -> None:
-    cmd = commands.add_parser("serve", help="run the web app and /api/ (OpenAPI at /api/docs)")
+    cmd = commands.add_parser("serve", help="run the web pages and /api/ (OpenAPI at /api/docs)")
     cmd.add_argument("--host", default="127.0.0.1")
     cmd.add_argument("--port", type=int, default=8000)
     cmd.set_defaults(handler=_serve)

@@ -43,7 +43,7 @@ def start() -> int:
     for _ in range(100):
         health = f"http://{HOST}:{PORT}/api/health"
         with contextlib.suppress(OSError), urllib.request.urlopen(health, timeout=1):
-            print(f"web app at http://{HOST}:{PORT} (API docs: /api/docs)")
+            print(f"web app at http://{HOST}:{PORT} (admins: API docs at /api/docs)")
             return ExitCode.OK
         if process.poll() is not None:
             break

@@ -50,6 +50,26 @@ def require_admin(user: User) -> AdvocateFacts:
 Admin = Annotated[AdvocateFacts, Depends(require_admin)]
 
 
+def docs_reader(
+    ctx: Context,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> AdvocateFacts:
+    """Who may read ``/api/docs`` and ``/api/openapi.json``: an admin; anyone else gets 401.
+
+    Today that is an admin's API token. The docs page is opened in a browser, which
+    sends a session cookie rather than a token: the session layer adds an admin's
+    signed-in session here (before the refusal), and nothing else needs to change.
+    """
+    if credentials is not None and credentials.credentials:
+        facts, role = current_user(ctx, credentials)
+        if role is Role.ADMIN:
+            return facts
+    raise Unauthorized("sign in as an admin to read the API description")
+
+
+DocsReader = Annotated[AdvocateFacts, Depends(docs_reader)]
+
+
 def current_scope(ctx: Context, user: User) -> Scope:
     """Whose caseload the signed-in person is held to under ``[access] advocates_see``."""
     facts, role = user

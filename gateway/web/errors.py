@@ -1,17 +1,23 @@
 """The one place domain errors become HTTP answers. Bodies never echo input values.
 
 Each ``SafeDialError`` names its own ``http_status`` (see the tree in
-``gateway.errors``), so one handler serves them all.
+``gateway.errors``), so one handler serves them all. Under ``/api/`` the answer is
+JSON; anywhere else it is a page in the reader's language (``error.html``), with the
+error's own plain words.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from gateway.errors import BadInput, SafeDialError
 from gateway.validation import problems as plain_problems
+from gateway.web.pages.render import Notice, render, translator_for
 
 
 def error_body(exc: SafeDialError) -> dict[str, object]:
@@ -19,10 +25,34 @@ def error_body(exc: SafeDialError) -> dict[str, object]:
     return {"error_id": exc.error_id, "message": exc.message, "details": exc.details}
 
 
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/")
+
+
+def error_page(request: Request, status_code: int, text: str | None = None) -> Response:
+    """An error as a page: "page not found" for a 404, else ``text`` or general words."""
+    t = translator_for(request)
+    if status_code == 404 and text is None:
+        heading, text = t("error.not_found_title"), t("error.not_found")
+    else:
+        heading, text = t("error.title"), text or t("error.other")
+    return render(request, "error.html", status_code=status_code, heading=heading,
+                  notice=Notice("error", text))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(SafeDialError)
-    async def _domain(_request: Request, exc: SafeDialError) -> JSONResponse:
+    async def _domain(request: Request, exc: SafeDialError) -> Response:
+        if not is_api(request):
+            return error_page(request, exc.http_status, exc.message)
         return JSONResponse(status_code=exc.http_status, content=error_body(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        if is_api(request):
+            return await http_exception_handler(request, exc)
+        return error_page(request, exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -108,12 +108,12 @@ def _through_the_api(exc: SafeDialError) -> tuple[int, dict[str, object]]:
     app = FastAPI()
     web_errors.install(app)
 
-    @app.get("/fail")
+    @app.get("/api/fail")
     def fail() -> None:
         raise exc
 
     with TestClient(app) as client:
-        response = client.get("/fail")
+        response = client.get("/api/fail")
     body: dict[str, object] = response.json()
     return response.status_code, body
 
