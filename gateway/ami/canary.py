@@ -5,6 +5,7 @@ of the advocate's phone (no briefing, no answering-machine detection, no
 voicemail), to the canary number. The canary's side of the PBX reports what
 arrived in one UserEvent with base64-encoded values; it is decoded here,
 into a ``CanaryReading`` held in memory for the verdict only.
+
 """
 
 from __future__ import annotations
@@ -27,23 +28,55 @@ log = logging.getLogger(__name__)
 #: Readings can trail the end of the test call by a few AMI events.
 GRACE_S = 1.0
 
+#: Asterisk hands a dialplan function at most 4 KiB and cuts the rest silently: a value
+#: this long may be a prefix of what arrived.
+_LONGEST_WHOLE_VALUE = 4000
+#: Why a reading cannot be judged whole (the check its inconclusive verdict names).
+INCOMPLETE = "canary-reading-incomplete"
 
-def _decode(value: str) -> str:
+
+def _decode(value: str) -> str | None:
+    """The value, or None when it is not whole (cut short, or not base64 at all)."""
+    value = value.strip()
+    if len(value) >= _LONGEST_WHOLE_VALUE:
+        return None
     try:
-        return base64.b64decode(value.strip(), validate=True).decode("utf-8", "replace")
+        return base64.b64decode(value, validate=True).decode("utf-8", "replace")
     except (binascii.Error, ValueError):
-        return ""
+        return None
+
+
+def _copies(event: Mapping[str, str], key: str) -> tuple[tuple[str, ...], bool]:
+    """Every copy of one header the canary read, and whether all of them were whole."""
+    decoded = [_decode(event.get(f"{key}{copy}", ""))
+               for copy in range(1, dialvars.CANARY_COPIES + 2)]
+    return tuple(value for value in decoded if value), None not in decoded
 
 
 def reading_of(events: list[dict[str, str]], sip_cause: str | None) -> CanaryReading:
-    """One reading from the canary's events (exactly one is expected per test call)."""
+    """One reading from the canary's events linked to a test call (exactly one expected).
+
+    Every copy of each header is kept for the verdict. A reading with a header
+    copy beyond the ones reported, a value cut short, or no ``End`` (the event
+    itself was cut) is marked ``unread``: it can fail, but never pass.
+    """
     if len(events) != 1:
         return CanaryReading(calls=len(events), sip_cause=sip_cause)
-    fields = {name: _decode(events[0].get(header, ""))
-              for header, name in dialvars.CANARY_FIELDS.items()}
-    headers = {name: fields[name] for name in dialvars.CANARY_FIELDS.values()
-               if name not in ("caller_number", "caller_name")}
-    return CanaryReading(1, fields["caller_number"], fields["caller_name"], headers)
+    event = events[0]
+    whole = event.get(dialvars.CANARY_END, "").strip() == "yes"
+    caller = {name: _decode(event.get(key, ""))
+              for key, name in dialvars.CANARY_CALLER_FIELDS.items()}
+    whole = whole and None not in caller.values()
+    headers: dict[str, str | tuple[str, ...]] = {}
+    beyond: str | None = None
+    for key, name in dialvars.CANARY_HEADER_FIELDS.items():
+        headers[name], copies_whole = _copies(event, key)
+        whole = whole and copies_whole
+        if event.get(f"{key}{dialvars.CANARY_COPIES + 1}", "").strip():
+            beyond = beyond or f"header:{name}:more-than-{dialvars.CANARY_COPIES}-copies"
+    unread = beyond or (None if whole else INCOMPLETE)
+    return CanaryReading(1, caller["caller_number"] or "", caller["caller_name"] or "",
+                         headers, unread=unread)
 
 
 class AmiCanaryProbe:

@@ -46,8 +46,16 @@ class CanaryReading:
     calls: int  # canary calls that arrived for this test call
     caller_number: str = ""
     caller_name: str = ""
-    headers: Mapping[str, str] | None = None
+    #: Each header's copies in the order they arrived (a single string: its one copy).
+    headers: Mapping[str, str | tuple[str, ...]] | None = None
     sip_cause: str | None = None  # why the test call failed, when the canary never rang
+    #: Why part of what arrived could not be read (more copies of a header than the canary
+    #: reports, a reading cut short): what was not read was not judged, so it cannot pass.
+    unread: str | None = None
+
+    def copies(self, header: str) -> tuple[str, ...]:
+        value = (self.headers or {}).get(header, ())
+        return (value,) if isinstance(value, str) else tuple(value)
 
 
 @dataclass(frozen=True)
@@ -95,10 +103,10 @@ def _without_addresses(header: str) -> str:
 
 
 def _places(reading: CanaryReading) -> list[tuple[str, str]]:
-    headers = reading.headers or {}
+    """Every place a number could have arrived, each copy of each header on its own."""
     places = [("caller-number", reading.caller_number), ("caller-name", reading.caller_name)]
-    places += [(f"header:{name}", _without_addresses(headers.get(name, "")))
-               for name in READ_HEADERS]
+    places += [(f"header:{name}", _without_addresses(copy))
+               for name in READ_HEADERS for copy in reading.copies(name)]
     return places
 
 
@@ -125,17 +133,23 @@ _URI_USER = re.compile(r"sips?:([^@;>]*)@", re.IGNORECASE)
 
 
 def _restricted(reading: CanaryReading) -> bool:
-    """Presentation is judged from the headers: an anonymous From user, or Privacy: id."""
-    headers = reading.headers or {}
-    user = _URI_USER.search(headers.get("From", ""))
-    privacy = {token.strip().lower() for token in re.split(r"[;,]", headers.get("Privacy", ""))}
-    return (user is not None and user[1].lower() == "anonymous") or "id" in privacy
+    """Presentation is judged from the headers: an anonymous From user (every copy), or
+    Privacy: id (in some copy, and no copy saying ``none``)."""
+    users = [_URI_USER.search(copy) for copy in reading.copies("From")]
+    anonymous = bool(users) and all(user is not None and user[1].lower() == "anonymous"
+                                    for user in users)
+    privacy = {token.strip().lower() for copy in reading.copies("Privacy")
+               for token in re.split(r"[;,]", copy)}
+    return anonymous or ("id" in privacy and "none" not in privacy)
 
 
 def judge(mode: CallerIdMode, reading: CanaryReading, *, masked_number: str,
           role_of: RoleOf, default_region: str,
           neutral_names: frozenset[str] = frozenset()) -> Judgement:
     """Did the canary see only what the mode promises?
+
+    Every copy of every header is judged. A leak found in what was read fails; a
+    reading with parts unread is otherwise inconclusive, never a pass.
 
     ``withhold``: no number at all anywhere and presentation restricted.
     ``masked``: the caller number is the masked number (national formats parsed
@@ -152,6 +166,8 @@ def judge(mode: CallerIdMode, reading: CanaryReading, *, masked_number: str,
     leak = _leak(reading, allowed, role_of, default_region)
     if leak is not None:
         return Judgement(mode, Verdict.FAIL, leak[0], leaked=leak[1])
+    if reading.unread is not None:
+        return Judgement(mode, Verdict.INCONCLUSIVE, reading.unread)
     if mode is CallerIdMode.WITHHOLD:
         if not _restricted(reading):
             return Judgement(mode, Verdict.FAIL, "presentation")
