@@ -39,6 +39,9 @@ DECIDED_PRIORITY: Final = "1"
 
 #: UserEvents the dialplan emits (AMI event ``UserEvent``, header ``UserEvent``).
 EVENT_ADVOCATE_ANSWERED: Final = "SafeDialAdvocateAnswered"
+#: Right before the participant leg is dialled (``CallId``, ``Mode``): the self-test
+#: links the canary's reading to its test call from here on.
+EVENT_PARTICIPANT_DIALING: Final = "SafeDialParticipantDialing"
 EVENT_CALL_ENDED: Final = "SafeDialCallEnded"
 #: The advocate pressed the "someone else answered" keys (features.conf); the mark
 #: itself reaches the gateway in SafeDialCallEnded's ``OtherAnswered: yes``.
