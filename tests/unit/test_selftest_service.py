@@ -25,6 +25,7 @@ from gateway.calls.gate import CallRefused
 from gateway.cli.main import main
 from gateway.domain.daily import next_daily_run
 from gateway.domain.selftest import CanaryReading, Verdict
+from gateway.errors import OriginateFailed
 from gateway.pbx.guard import Finding, UnsafeConfig
 from gateway.people import service as people
 from gateway.selftest.alerts import Alert, Alerts
@@ -32,7 +33,14 @@ from gateway.selftest.locks import LockNotClearable, PrivacyLocks
 from gateway.selftest.service import SelfTest
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
-from tests.support.canary import ANONYMOUS_FROM, Canary, private_canary, run_selftest, selftest_with
+from tests.support.canary import (
+    ANONYMOUS_FROM,
+    Canary,
+    FailingCanary,
+    private_canary,
+    run_selftest,
+    selftest_with,
+)
 from tests.support.numbers import ADVOCATE, AGENCY, CANARY, MASKED, PARTICIPANT, leaked
 from tests.support.world import add_advocate, add_participant, make_world, world_environment
 
@@ -132,6 +140,30 @@ def test_a_config_the_guard_refuses_fails_the_self_test_with_check_config_guard(
     assert [(j.verdict, j.check) for j in report.judgements] == [
         (Verdict.FAIL, "config-guard"), (Verdict.FAIL, "config-guard")]
     assert canary.calls == [], "no test call through an unsafe config"
+
+
+@pytest.mark.parametrize("error,check", [
+    (OriginateFailed("Asterisk would not place the call: +12025550199 unknown"),
+     "originate-failed"),
+    (RuntimeError("a bug quoting +12025550199"), "internal-error"),
+])
+def test_a_test_call_that_could_not_be_made_is_recorded_inconclusive_and_locks(
+    world: AppContext, error: Exception, check: str
+) -> None:
+    """A probe error proved nothing: recorded (never lost), locking, and the run goes on."""
+    asyncio.run(run_selftest(world))  # both modes passed before
+    canary = FailingCanary(WITHHOLD, error)
+
+    report = asyncio.run(run_selftest(world, canary))
+
+    assert [(j.mode, j.verdict, j.check) for j in report.judgements] == [
+        (WITHHOLD, Verdict.INCONCLUSIVE, check), (MASKED_MODE, Verdict.PASS, None)]
+    assert canary.calls == [WITHHOLD, MASKED_MODE], "the other mode is still tested"
+    status = {mode["mode"]: mode for mode in world.privacy_locks().status()}
+    assert (status["withhold"]["last"]["verdict"], status["withhold"]["last"]["check"]) == (
+        "inconclusive", check)
+    assert status["withhold"]["locked"] and status["withhold"]["lock_reason"] == "inconclusive"
+    assert leaked(json.dumps(status), AGENCY) == [], "the error's text is not kept"
 
 
 def test_lock_clear_is_refused_until_a_pass_follows_the_failure(world: AppContext) -> None:
