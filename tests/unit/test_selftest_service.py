@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.audit import service as audit
 from gateway.callerid import CallerIdMode
 from gateway.calls.gate import CallRefused
 from gateway.cli.main import main
@@ -190,12 +191,18 @@ def test_turning_the_requirement_off_leaves_failure_locks_on(tmp_path: Path) -> 
 
 def test_call_backs_in_a_locked_mode_are_not_placed_and_are_audited(world: AppContext) -> None:
     from tests.support.phones import ScriptedPhone
-    from tests.unit.test_callback_lifecycle import pending, runner_with
+    from tests.unit.test_callback_lifecycle import audited_actions, pending, runner_with
 
     callback_id = pending(world, dropped_at=datetime.now(UTC))
     phone = ScriptedPhone(hold_s=0.3)
     assert asyncio.run(runner_with(world, phone).run(callback_id)) == "refused"
     assert phone.placed == []
+    (callback,) = [c for c in world.callbacks().list(pending_only=False) if c["id"] == callback_id]
+    assert (callback["status"], callback["last_outcome"]) == ("refused", "caller-id-locked")
+    with world.db.unit_of_work() as session:
+        trail = [(entry.action, entry.fields) for entry in audit.records(session)]
+    assert ("call.decision.refused", ("caller_id_locked",)) in trail
+    assert audited_actions(world)[-1] == "callback.refused"
 
 
 class _Receiver(BaseHTTPRequestHandler):
