@@ -64,8 +64,8 @@ CANARY_HEADER_FIELDS: Final = {
 #: Copies of each header reported. One more is read, only to tell that there were more:
 #: such a reading cannot pass (what was not read was not judged).
 CANARY_COPIES: Final = 5
-#: The reading's last event header. Asterisk silently cuts an application's arguments at
-#: 8 KiB; a reading without it was cut short and cannot pass.
+#: The reading's last event header (``End: yes``). Asterisk silently cuts an application's
+#: arguments at 8 KiB; a reading without it was cut short and cannot pass.
 CANARY_END: Final = "End"
 #: Every event header of the reading, in the order the dialplan sends them.
 CANARY_FIELDS: Final = (

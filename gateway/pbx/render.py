@@ -169,7 +169,6 @@ def template_values(
         # The reading's event headers (gateway/pbx/dialvars.py): every copy of each header.
         "canary_headers": list(dialvars.CANARY_HEADER_FIELDS.items()),
         "canary_copies": dialvars.CANARY_COPIES + 1,
-        "canary_end": dialvars.CANARY_END,
         "selftest_hold_s": settings.ring_timeout_s * 2 + 60,
         # 0-9 * # only (validated): the advocate's "someone else answered" keys.
         "other_person_keys": policy.other_person_keys,

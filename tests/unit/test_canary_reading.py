@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +20,9 @@ from gateway.callerid import CallerIdMode
 from gateway.calls.models import CallReport, DialRequest, Outcome
 from gateway.domain.selftest import CanaryReading, Judgement, Verdict, judge
 from gateway.pbx import dialvars
+from gateway.pbx.render import RuntimeLayout, render_texts
 from gateway.phone import PhoneNumber
+from gateway.settings import load_settings
 from tests.support.numbers import AGENCY, CANARY, MASKED
 
 WITHHOLD, MASKED_MODE = CallerIdMode.WITHHOLD, CallerIdMode.MASKED
@@ -204,3 +208,20 @@ def test_only_this_calls_dial_in_this_mode_opens_the_window(
 
 def test_a_reading_after_the_test_call_ended_is_not_its() -> None:
     assert probe_reading([dialling(), ended(), reading()]).calls == 0
+
+
+def test_the_rendered_canary_reports_exactly_the_fields_the_gateway_reads(
+    tmp_path: Path,
+) -> None:
+    """Python and the dialplan agree on the reading's headers, in order, End last; and each
+    header copy is read by its index from the one header it names."""
+    settings = load_settings({"SAFEDIAL_CANARY_NUMBER": CANARY})
+    text = render_texts(settings, RuntimeLayout(tmp_path / "pbx"))["extensions.conf"]
+    (line,) = [line for line in text.splitlines()
+               if f"UserEvent({dialvars.EVENT_CANARY_READING}," in line]
+    assert tuple(re.findall(r",([A-Za-z0-9]+): ", line)) == dialvars.CANARY_FIELDS
+    assert line.endswith(f",{dialvars.CANARY_END}: yes)")
+    for key, header in dialvars.CANARY_HEADER_FIELDS.items():
+        for copy in range(1, dialvars.CANARY_COPIES + 2):
+            assert (f",{key}{copy}: ${{BASE64_ENCODE(${{PJSIP_HEADER(read,{header},{copy})}})}}"
+                    in line)
