@@ -85,4 +85,7 @@ class CallbackRunner:
                                              outcome="no-safe-time-in-bounds", now=now)
             self.callbacks.postpone(claimed, run_at=later, now=now)
             return CallbackStatus.PENDING
-        return self.callbacks.finish(claimed, CallbackStatus.REFUSED, outcome="refused", now=now)
+        # The call-back's record says why (e.g. caller-id-locked), as the call's audit entry does.
+        why = next((reason.code for reason in refused.decision.reasons
+                    if reason.code not in _NOT_NOW), "refused")
+        return self.callbacks.finish(claimed, CallbackStatus.REFUSED, outcome=why, now=now)

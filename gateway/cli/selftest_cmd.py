@@ -1,8 +1,9 @@
 """``safedial selftest`` and ``safedial lock status|clear``: the privacy self-test and its lock.
 
 Exit codes of ``selftest``: 0 every tested mode passed; 3 any failed or was
-inconclusive (that mode is now locked); 4 the PBX or AMI is unavailable;
-2 bad input (e.g. no canary configured).
+inconclusive (that mode is now locked, unless the run was only inconclusive
+where the self-test is not required: each line says which); 4 the PBX or AMI is
+unavailable; 2 bad input (e.g. no canary configured).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from typing import Any
 
 from gateway.callerid import CallerIdMode
-from gateway.domain.selftest import Judgement, Verdict
+from gateway.domain.selftest import Judgement, LockCause, Verdict, explain
 from gateway.errors import ExitCode
 from gateway.selftest.locks import MODES
 from gateway.wiring import build_context
@@ -38,16 +39,21 @@ def register(commands: Any) -> None:
     clear.set_defaults(handler=_clear)
 
 
-def verdict_line(judgement: Judgement, at: str) -> str:
-    """One line per mode; a leak is named by role, never by number."""
+def verdict_line(judgement: Judgement, lock: LockCause | None) -> str:
+    """One line per mode and the lock as it now stands; a leak is named by role, never by
+    number. A run that did not pass need not have locked (an inconclusive run where the
+    self-test is not required), and a pass need not have unlocked (a failure awaiting an
+    admin's clearance): the line says which, as the lock records have it."""
     if judgement.verdict is Verdict.PASS:
-        return f"{judgement.mode.value}: pass"
+        line = f"{judgement.mode.value}: pass"
+        return f"{line} - still locked: {explain(lock)}" if lock else line
     details = [f"check {judgement.check}"] if judgement.check else []
     if judgement.leaked:
         details.append(f"leaked: {judgement.leaked}")
     if judgement.sip_cause:
         details.append(judgement.sip_cause)
-    return f"{judgement.mode.value}: {judgement.verdict.value} ({'; '.join(details)}) - locked"
+    line = f"{judgement.mode.value}: {judgement.verdict.value} ({'; '.join(details)})"
+    return f"{line} - {'locked' if lock else 'not locked (self-test not required)'}"
 
 
 def verdict_json(judgement: Judgement, at: str) -> str:
@@ -64,8 +70,10 @@ def _selftest(args: argparse.Namespace) -> int:
     finally:
         ctx.alerts.settle()
     at = selftest.clock().isoformat()
+    locks = ctx.privacy_locks().causes()
     for judgement in report.judgements:
-        print(verdict_json(judgement, at) if args.json else verdict_line(judgement, at))
+        print(verdict_json(judgement, at) if args.json
+              else verdict_line(judgement, locks[judgement.mode]))
     return ExitCode.OK if report.all_passed else ExitCode.REFUSED
 
 

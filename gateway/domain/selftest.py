@@ -46,8 +46,16 @@ class CanaryReading:
     calls: int  # canary calls that arrived for this test call
     caller_number: str = ""
     caller_name: str = ""
-    headers: Mapping[str, str] | None = None
+    #: Each header's copies in the order they arrived (a single string: its one copy).
+    headers: Mapping[str, str | tuple[str, ...]] | None = None
     sip_cause: str | None = None  # why the test call failed, when the canary never rang
+    #: Why part of what arrived could not be read (more copies of a header than the canary
+    #: reports, a reading cut short): what was not read was not judged, so it cannot pass.
+    unread: str | None = None
+
+    def copies(self, header: str) -> tuple[str, ...]:
+        value = (self.headers or {}).get(header, ())
+        return (value,) if isinstance(value, str) else tuple(value)
 
 
 @dataclass(frozen=True)
@@ -78,22 +86,61 @@ def numbers_in(text: str, default_region: str) -> list[str]:
     return found
 
 
+#: How a number the gateway cannot name is reported (its digits never are).
+UNKNOWN_NUMBER = "an unknown number"
+
+#: Parts of a SIP header that hold digits but no one's number: a dialog tag or endpoint id
+#: (random, sometimes all digits) and an IPv4 host. Removed before numbers are looked for,
+#: so that "any other number fails" does not fail on a carrier's address.
+_NOT_A_NUMBER = (re.compile(r";\s*(?:tag|epid)\s*=[^;,>\s]*", re.IGNORECASE),
+                 re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])"))
+
+
+def _without_addresses(header: str) -> str:
+    for pattern in _NOT_A_NUMBER:
+        header = pattern.sub(" ", header)
+    return header
+
+
 def _places(reading: CanaryReading) -> list[tuple[str, str]]:
-    headers = reading.headers or {}
+    """Every place a number could have arrived, each copy of each header on its own."""
     places = [("caller-number", reading.caller_number), ("caller-name", reading.caller_name)]
-    places += [(f"header:{name}", headers.get(name, "")) for name in READ_HEADERS]
+    places += [(f"header:{name}", _without_addresses(copy))
+               for name in READ_HEADERS for copy in reading.copies(name)]
     return places
+
+
+def _leak(reading: CanaryReading, allowed: frozenset[str], role_of: RoleOf,
+          default_region: str) -> tuple[str, str] | None:
+    """The first place showing a number that is not ``allowed``, and whose it is.
+
+    A number the gateway knows is named by its role, before any it does not know
+    (which is "an unknown number"): the admin learns the most useful thing first.
+    """
+    unknown: str | None = None
+    for place, text in _places(reading):
+        for number in numbers_in(text, default_region):
+            if number in allowed:
+                continue
+            role = role_of(number)
+            if role is not None:
+                return place, role
+            unknown = unknown or place
+    return (unknown, UNKNOWN_NUMBER) if unknown else None
 
 
 _URI_USER = re.compile(r"sips?:([^@;>]*)@", re.IGNORECASE)
 
 
 def _restricted(reading: CanaryReading) -> bool:
-    """Presentation is judged from the headers: an anonymous From user, or Privacy: id."""
-    headers = reading.headers or {}
-    user = _URI_USER.search(headers.get("From", ""))
-    privacy = {token.strip().lower() for token in re.split(r"[;,]", headers.get("Privacy", ""))}
-    return (user is not None and user[1].lower() == "anonymous") or "id" in privacy
+    """Presentation is judged from the headers: an anonymous From user (every copy), or
+    Privacy: id (in some copy, and no copy saying ``none``)."""
+    users = [_URI_USER.search(copy) for copy in reading.copies("From")]
+    anonymous = bool(users) and all(user is not None and user[1].lower() == "anonymous"
+                                    for user in users)
+    privacy = {token.strip().lower() for copy in reading.copies("Privacy")
+               for token in re.split(r"[;,]", copy)}
+    return anonymous or ("id" in privacy and "none" not in privacy)
 
 
 def judge(mode: CallerIdMode, reading: CanaryReading, *, masked_number: str,
@@ -101,21 +148,26 @@ def judge(mode: CallerIdMode, reading: CanaryReading, *, masked_number: str,
           neutral_names: frozenset[str] = frozenset()) -> Judgement:
     """Did the canary see only what the mode promises?
 
-    ``withhold``: no known number anywhere and presentation restricted.
+    Every copy of every header is judged. A leak found in what was read fails; a
+    reading with parts unread is otherwise inconclusive, never a pass.
+
+    ``withhold``: no number at all anywhere and presentation restricted.
     ``masked``: the caller number is the masked number (national formats parsed
-    with ``default_region``), no other known number anywhere, and the caller
-    name empty or one of the policy's neutral names.
+    with ``default_region``), no other number anywhere, and the caller name
+    empty or one of the policy's neutral names. "No other number" means any
+    number, not only those the gateway knows: a participant's phone shown a
+    number nobody here recognises (a forwarding line, a carrier's billing
+    number) learns something about the caller all the same.
     """
     if reading.calls != 1:
         check = "canary-not-reached" if reading.calls == 0 else "canary-called-more-than-once"
         return Judgement(mode, Verdict.INCONCLUSIVE, check, sip_cause=reading.sip_cause)
-    for place, text in _places(reading):
-        for number in numbers_in(text, default_region):
-            if mode is CallerIdMode.MASKED and number == masked_number:
-                continue
-            role = role_of(number)
-            if role is not None:
-                return Judgement(mode, Verdict.FAIL, place, leaked=role)
+    allowed = frozenset({masked_number} if mode is CallerIdMode.MASKED else ())
+    leak = _leak(reading, allowed, role_of, default_region)
+    if leak is not None:
+        return Judgement(mode, Verdict.FAIL, leak[0], leaked=leak[1])
+    if reading.unread is not None:
+        return Judgement(mode, Verdict.INCONCLUSIVE, reading.unread)
     if mode is CallerIdMode.WITHHOLD:
         if not _restricted(reading):
             return Judgement(mode, Verdict.FAIL, "presentation")

@@ -4,7 +4,8 @@ The lab's trunk is the lab carrier (it routes the canary back, everything else
 to the lab phone), so the privacy self-test works and the lock can pass. All
 numbers are fictional (NANP 555-01xx).
 
-    python -m gateway.lab.config      # writes the file if missing, prints its path
+    python -m gateway.lab.config      # writes the file if missing (adds settings it
+                                      # lacks if not), prints its path
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ CARRIER_HOST = "127.0.0.4"
 LAB_PHONE = ("127.0.0.2", 5070)
 CARRIER_PORT = 5080
 LAB_CANARY = "+12025550144"
-LAB_FLAG = "lab = true"
 
 
 def lab_config_file() -> Path:
@@ -30,23 +30,46 @@ def lab_config_file() -> Path:
     return Path(state) / "safedial" / "lab.toml"
 
 
+#: What the lab needs, as written in its file: setting, TOML value, why (a comment).
+LAB_SETTINGS: dict[str, tuple[str, str]] = {
+    "trunk_host": (f'"{CARRIER_HOST}"', "the lab carrier"),
+    "trunk_port": (str(CARRIER_PORT), "the lab carrier's port"),
+    "canary_number": (f'"{LAB_CANARY}"', "routed back to SafeDial by the lab carrier"),
+    "lab": ("true", "lab settings: 'safedial call --lab' may dial raw numbers"),
+}
+
+
 def lab_settings_text() -> str:
-    return (
-        "# The local lab (make run). Export SAFEDIAL_CONFIG_FILE=<this file> to use it.\n"
-        f'trunk_host = "{CARRIER_HOST}"   # the lab carrier\n'
-        f"trunk_port = {CARRIER_PORT}\n"
-        f'canary_number = "{LAB_CANARY}"  # routed back to SafeDial by the lab carrier\n'
-        f"{LAB_FLAG}   # lab settings: 'safedial call --lab' may dial raw numbers\n"
-    )
+    header = "# The local lab (make run). Export SAFEDIAL_CONFIG_FILE=<this file> to use it.\n"
+    return header + "".join(f"{key} = {value}   # {why}\n"
+                            for key, (value, why) in LAB_SETTINGS.items())
 
 
-def mark_as_lab(path: Path) -> None:
-    """A lab file written before the lab flag existed gets it (else ``call --lab`` refuses)."""
+def add_missing_lab_settings(path: Path) -> list[str]:
+    """A lab file written by an older ``make run`` gets the settings it lacks; returns them.
+
+    The file is written once and kept (the operator may have edited it), so a
+    setting the lab gained later (the lab flag, the canary and the lab carrier
+    for the privacy self-test) would otherwise never reach a returning user,
+    whose self-test then stops at "no canary configured". A setting the file
+    already has, in any case, is never changed.
+    """
     text = path.read_text()
-    if "lab" not in tomllib.loads(text):
+    present = {key.lower() for key in tomllib.loads(text)}
+    missing = [key for key in LAB_SETTINGS if key not in present]
+    if not missing:
+        return []
+    added = "".join(f"{key} = {LAB_SETTINGS[key][0]}   # added: {LAB_SETTINGS[key][1]}\n"
+                    for key in missing)
+    lines = text.splitlines(keepends=True)
+    # Before any [table]: a key written after one would belong to that table.
+    table = next((n for n, line in enumerate(lines) if line.lstrip().startswith("[")), None)
+    if table is None:
         newline = "" if text.endswith("\n") or not text else "\n"
-        with path.open("a") as handle:
-            handle.write(f"{newline}{LAB_FLAG}   # added: lab settings\n")
+        path.write_text(text + newline + added)
+    else:
+        path.write_text("".join(lines[:table]) + added + "".join(lines[table:]))
+    return missing
 
 
 def main() -> int:
@@ -54,7 +77,9 @@ def main() -> int:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(lab_settings_text())
-    mark_as_lab(path)
+    added = add_missing_lab_settings(path)
+    if added:
+        print(f"lab settings: added {', '.join(added)} to {path}", file=sys.stderr)
     print(path)
     return ExitCode.OK
 

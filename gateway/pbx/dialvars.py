@@ -40,20 +40,37 @@ DECIDED_PRIORITY: Final = "1"
 #: UserEvents the gateway listens for (AMI event ``UserEvent``, header ``UserEvent``);
 #: dialplans/README.md lists every one the dialplan emits.
 EVENT_ADVOCATE_ANSWERED: Final = "SafeDialAdvocateAnswered"
+#: Right before the participant leg is dialled (``CallId``, ``Mode``): the self-test
+#: links the canary's reading to its test call from here on.
+EVENT_PARTICIPANT_DIALING: Final = "SafeDialParticipantDialing"
 EVENT_CALL_ENDED: Final = "SafeDialCallEnded"
 #: What the canary received (the one event that carries numbers, base64-encoded values;
 #: held in memory for the self-test's verdict, never logged or stored).
 EVENT_CANARY_READING: Final = "SafeDialCanaryReading"
-#: The reading's headers: the caller ID the canary got, and the raw SIP headers.
-CANARY_FIELDS: Final = {
-    "Number": "caller_number",
-    "Name": "caller_name",
+#: The reading's caller ID, as the canary got it: one value each.
+CANARY_CALLER_FIELDS: Final = {"Number": "caller_number", "Name": "caller_name"}
+#: The raw SIP headers it reports, every copy: event headers ``From1`` ... ``From5``, and
+#: so on. A carrier may send a header twice (a sip: and a tel: P-Asserted-Identity), and a
+#: number in the second copy reaches the phone as surely as one in the first.
+CANARY_HEADER_FIELDS: Final = {
     "From": "From",
     "Pai": "P-Asserted-Identity",
     "Rpid": "Remote-Party-ID",
     "Privacy": "Privacy",
     "Diversion": "Diversion",
 }
+#: Copies of each header reported. One more is read, only to tell that there were more:
+#: such a reading cannot pass (what was not read was not judged).
+CANARY_COPIES: Final = 5
+#: The reading's last event header (``End: yes``). Asterisk silently cuts an application's
+#: arguments at 8 KiB; a reading without it was cut short and cannot pass.
+CANARY_END: Final = "End"
+#: Every event header of the reading, in the order the dialplan sends them.
+CANARY_FIELDS: Final = (
+    *CANARY_CALLER_FIELDS,
+    *(f"{key}{copy}" for key in CANARY_HEADER_FIELDS for copy in range(1, CANARY_COPIES + 2)),
+    CANARY_END,
+)
 
 #: Why the dialplan refused to dial the participant (``Refusal`` header).
 DIALPLAN_REFUSALS: Final = {

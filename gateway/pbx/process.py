@@ -231,9 +231,11 @@ class Asterisk:
 
     def status(self) -> PbxStatus:
         pid = self.pid()
+        if pid is None:  # never rendered: nothing to expect yet, and status must still answer
+            rendered = (self.layout.etc / "pjsip.conf").exists()
+            return PbxStatus(False, None, (),
+                             expected_endpoints(self.layout) if rendered else ())
         expected = expected_endpoints(self.layout)
-        if pid is None:
-            return PbxStatus(False, None, (), expected)
         output = self.cli("pjsip show endpoints")
         present = tuple(sorted(_endpoint_names(output)))
         missing = tuple(name for name in expected if name not in present)

@@ -22,6 +22,7 @@ import jinja2
 
 from gateway.domain.anonymity import rejection_pattern
 from gateway.domain.policy import AgencyPolicy
+from gateway.pbx import dialvars
 from gateway.settings import Settings
 from gateway.storage.private import make_private_folder
 
@@ -166,6 +167,9 @@ def template_values(
                               else '"Anonymous" <anonymous>'),
         # Digits only: a carrier may present the canary's number without its '+'.
         "canary_digits": (settings.canary_number or "").lstrip("+"),
+        # The reading's event headers (gateway/pbx/dialvars.py): every copy of each header.
+        "canary_headers": list(dialvars.CANARY_HEADER_FIELDS.items()),
+        "canary_copies": dialvars.CANARY_COPIES + 1,
         "selftest_hold_s": settings.ring_timeout_s * 2 + 60,
         # 0-9 * # only (validated): the advocate's "someone else answered" keys.
         "other_person_keys": policy.other_person_keys,

@@ -24,7 +24,7 @@ from gateway.audit import service as audit
 from gateway.callerid import CallerIdMode
 from gateway.domain.policy import AgencyPolicy
 from gateway.domain.selftest import CanaryReading, Judgement, Verdict, judge
-from gateway.errors import BadInput, PbxUnavailable
+from gateway.errors import INTERNAL_ERROR, BadInput, PbxUnavailable, SafeDialError
 from gateway.pbx.guard import UnsafeConfig
 from gateway.people.service import ADVOCATE_PHONE_PURPOSE
 from gateway.selftest import records
@@ -91,15 +91,29 @@ class SelfTest:
 
     async def _one(self, mode: CallerIdMode, run_id: str
                    ) -> tuple[Judgement, PbxUnavailable | None]:
+        """One mode's judgement; whatever goes wrong on the way is recorded, never lost.
+
+        A mode whose test call could not be made at all (the PBX would not
+        originate it, or a bug) proved nothing: ``inconclusive``, its check the
+        error's id (never its text, which could quote a value), so it locks like
+        any inconclusive run instead of leaving no record and the last pass standing.
+        """
         try:
             self.verify_pbx_safe()
-        except UnsafeConfig:
-            return Judgement(mode, Verdict.FAIL, "config-guard"), None
-        try:
             async with self.connect() as probe:
                 reading = await probe.test_call(mode, call_id=str(uuid.uuid4()))
+        except UnsafeConfig:
+            return Judgement(mode, Verdict.FAIL, "config-guard"), None
         except PbxUnavailable as exc:
-            return Judgement(mode, Verdict.INCONCLUSIVE, "pbx-unavailable"), exc
+            return Judgement(mode, Verdict.INCONCLUSIVE, exc.error_id), exc
+        except SafeDialError as exc:
+            log.warning("self-test %s: %s test call not made: %s", run_id, mode.value,
+                        exc.error_id)
+            return Judgement(mode, Verdict.INCONCLUSIVE, exc.error_id), None
+        except Exception as exc:  # a bug must not leave the run unrecorded
+            log.error("self-test %s: %s test call failed unexpectedly: %s", run_id, mode.value,
+                      type(exc).__name__)
+            return Judgement(mode, Verdict.INCONCLUSIVE, INTERNAL_ERROR), None
         return judge(mode, reading, masked_number=self.settings.masked.e164,
                      role_of=self._role_of, default_region=self.policy.default_region,
                      neutral_names=frozenset(self.policy.selftest.neutral_caller_names)), None

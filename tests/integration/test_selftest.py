@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +19,14 @@ from fastapi.testclient import TestClient
 
 from gateway.callerid import CallerIdMode
 from gateway.domain.selftest import Judgement, Verdict
-from gateway.lab.scenario import Answer
+from gateway.lab.scenario import Answer, RingNoAnswer
 from gateway.people import service as people
 from gateway.selftest.locks import MODES
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
 from tests.integration.cli_helpers import safedial
 from tests.integration.conftest import CarrierLab
+from tests.support.canary_caller import call_the_canary
 from tests.support.numbers import ADVOCATE, AGENCY, CANARY, MASKED, PARTICIPANT, leaked
 from tests.support.world import new_advocate, new_participant
 
@@ -203,5 +205,35 @@ def test_a_canary_that_never_rings_back_is_inconclusive_and_locks_until_a_pass(
         assert judgement.sip_cause
         assert WITHHOLD in ctx.privacy_locks().state().locked_modes
     finally:
+        phones.stop()
+        ctx.close()
+
+
+def test_a_stray_call_to_the_canary_while_the_test_call_rings_elsewhere_never_passes(
+    lab_for, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    """The test call never reaches the canary (the carrier sends it to a phone that rings
+    out); meanwhile someone else's private-looking call reaches the canary. Counting that
+    reading would prove nothing about SafeDial's caller ID."""
+    lab = lab_for(carrier_canary="+12025550145", SAFEDIAL_RING_TIMEOUT_S="6")
+    ctx = lab.world(tmp_path / "world")
+    phones = lab.phones(tmp_path / "phones", {CANARY: RingNoAnswer()})
+    results: list[tuple[Judgement, ...]] = []
+    test_call = threading.Thread(target=lambda: results.append(run(ctx, WITHHOLD)))
+    try:
+        test_call.start()
+        time.sleep(2.5)  # the test call's participant leg is ringing by now
+        stray = call_the_canary(lab.settings, tmp_path / "stray", ["Privacy: id"])
+        test_call.join(timeout=60)
+        phones.stop()
+        assert stray.returncode == 0, stray.stderr.decode(errors="replace")[-2000:]
+        invites = phones.dialogs().received_invites()
+        assert [m.request_user for m in invites] == [CANARY], "the test call rang elsewhere"
+        (judgement,) = results[0]
+        assert (judgement.verdict, judgement.check) == (Verdict.INCONCLUSIVE,
+                                                        "canary-not-reached")
+        assert WITHHOLD in ctx.privacy_locks().state().locked_modes
+    finally:
+        test_call.join(timeout=60)
         phones.stop()
         ctx.close()

@@ -38,6 +38,21 @@ class Canary:
         yield self
 
 
+class FailingCanary(Canary):
+    """The probe itself fails in ``mode`` with ``error`` (the PBX refused, or a bug),
+    before any canary could read; the other mode reads as ``private_canary``."""
+
+    def __init__(self, mode: CallerIdMode, error: Exception) -> None:
+        super().__init__(private_canary().readings)
+        self.failing, self.error = mode, error
+
+    async def test_call(self, mode: CallerIdMode, *, call_id: str) -> CanaryReading:
+        if mode is self.failing:
+            self.calls.append(mode)
+            raise self.error
+        return await super().test_call(mode, call_id=call_id)
+
+
 def private_canary() -> Canary:
     """What a carrier that honours privacy delivers."""
     return Canary({

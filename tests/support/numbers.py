@@ -7,6 +7,8 @@ PARTICIPANT = "+12025550122"
 MASKED = "+12025550100"
 GATEWAY = "+12025550177"
 AGENCY = "+12025550199"
+#: A number the gateway knows as nobody's (a stranger's, a carrier's own).
+STRANGER = "+12025550166"
 
 #: A deployment's numbers for tests that need "not a lab": Ofcom's drama range, so
 #: fictional too, but not the lab's NANP 555-01xx that start-up refuses outside a lab.

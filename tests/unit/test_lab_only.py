@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from gateway.audit import service as audit
 from gateway.cli.main import main
 from gateway.errors import ExitCode
 from gateway.lab import carrier, phone
-from gateway.lab.config import lab_settings_text, mark_as_lab
+from gateway.lab import config as lab_config
+from gateway.lab.config import add_missing_lab_settings, lab_settings_text
 from gateway.settings import SettingsError, get_settings, load_settings
 from gateway.wiring import AppContext
 from tests.support.numbers import ADVOCATE, DEPLOYED_NUMBERS, PARTICIPANT, leaked
@@ -104,8 +106,8 @@ def test_make_runs_lab_settings_are_a_labs(tmp_path: Path) -> None:
 def test_a_lab_file_written_before_the_flag_gets_it_once(tmp_path: Path) -> None:
     path = tmp_path / "lab.toml"
     path.write_text('trunk_port = 5080\ncanary_number = "+12025550144"')
-    mark_as_lab(path)
-    mark_as_lab(path)
+    add_missing_lab_settings(path)
+    add_missing_lab_settings(path)
     assert path.read_text().count("lab = true") == 1
     assert load_settings({"SAFEDIAL_CONFIG_FILE": str(path)}).lab is True
 
@@ -119,3 +121,35 @@ def test_a_lab_tool_with_a_malformed_setting_exits_with_the_settings_errors_code
     monkeypatch.setenv("SAFEDIAL_AMI_PORT", "not-a-port")
     assert entry(argv) == SettingsError.exit_code == ExitCode.BAD_INPUT
     assert "SAFEDIAL_AMI_PORT" in capsys.readouterr().err
+
+
+def test_a_returning_users_lab_file_gets_the_canary_and_carrier_it_lacks_and_keeps_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """make run keeps an existing lab file; without the canary its self-test would exit 2."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
+    path = lab_config.lab_config_file()
+    path.parent.mkdir(parents=True)
+    path.write_text("# my lab\nTRUNK_PORT = 5090   # my own carrier port\nlab = true\n"
+                    "sip_port = 5062")
+
+    assert lab_config.main() == 0
+    assert "added trunk_host, canary_number" in capsys.readouterr().err
+    settings = load_settings({"SAFEDIAL_CONFIG_FILE": str(path)})
+    assert (settings.canary_number, settings.trunk_host) == (lab_config.LAB_CANARY,
+                                                             lab_config.CARRIER_HOST)
+    assert (settings.trunk_port, settings.sip_port, settings.lab) == (5090, 5062, True)
+
+    kept = path.read_text()
+    assert lab_config.main() == 0
+    assert path.read_text() == kept, "nothing added twice"
+    assert "added" not in capsys.readouterr().err
+
+
+def test_settings_added_to_a_lab_file_land_before_any_table(tmp_path: Path) -> None:
+    path = tmp_path / "lab.toml"
+    path.write_text("lab = true\n[notes]\nwho = 'me'\n")
+    assert add_missing_lab_settings(path) == ["trunk_host", "trunk_port", "canary_number"]
+    data = tomllib.loads(path.read_text())
+    assert data["canary_number"] == lab_config.LAB_CANARY, "top level, not in [notes]"
+    assert data["notes"] == {"who": "me"}

@@ -19,7 +19,7 @@ from gateway.domain.selftest import (
     judge,
     lock_cause,
 )
-from tests.support.numbers import ADVOCATE, AGENCY, GATEWAY, MASKED
+from tests.support.numbers import ADVOCATE, AGENCY, GATEWAY, MASKED, STRANGER
 
 WITHHOLD, MASKED_MODE = CallerIdMode.WITHHOLD, CallerIdMode.MASKED
 ROLES = {AGENCY: "agency number", GATEWAY: "gateway number", MASKED: "masked number",
@@ -49,6 +49,49 @@ def test_any_known_number_in_any_header_of_a_withheld_call_fails_naming_its_role
     assert (result.verdict, result.check, result.leaked) == (Verdict.FAIL, f"header:{header}",
                                                              role)
     assert number not in repr(result) and number[2:] not in repr(result)
+
+
+IDENTITY_HEADERS = ["From", "P-Asserted-Identity", "Remote-Party-ID", "Diversion"]
+
+
+@pytest.mark.parametrize("header", IDENTITY_HEADERS)
+def test_a_masked_call_showing_any_number_but_the_masked_one_fails_as_an_unknown_number(
+    header: str,
+) -> None:
+    """'Nothing else arrived': a number the gateway cannot name still fails, unnamed."""
+    headers = {"From": f"<sip:{MASKED}@carrier.invalid>"}
+    headers[header] = f"{headers.get(header, '')}, <sip:{STRANGER}@carrier.invalid>".lstrip(", ")
+    result = verdict_of(MASKED_MODE, CanaryReading(1, MASKED, "", headers))
+    assert (result.verdict, result.check, result.leaked) == (
+        Verdict.FAIL, f"header:{header}", "an unknown number")
+    assert STRANGER not in repr(result) and STRANGER[2:] not in repr(result)
+
+
+@pytest.mark.parametrize("header", IDENTITY_HEADERS)
+def test_an_unknown_number_in_any_identity_header_of_a_withheld_call_fails(header: str) -> None:
+    national = f"({STRANGER[2:5]}) {STRANGER[5:8]}-{STRANGER[8:]}"
+    headers = {**ANONYMOUS, "Privacy": "id"}
+    headers[header] = f"{headers.get(header, '')}, <sip:{national}@x>".lstrip(", ")
+    result = verdict_of(WITHHOLD, CanaryReading(1, "anonymous", "", headers))
+    assert (result.verdict, result.check, result.leaked) == (
+        Verdict.FAIL, f"header:{header}", "an unknown number")
+
+
+def test_a_known_number_is_named_by_its_role_even_after_an_unknown_one() -> None:
+    reading = CanaryReading(1, "anonymous", "", {**ANONYMOUS, "From": f"<sip:{STRANGER}@x>",
+                                                 "Diversion": f"<sip:{AGENCY}@x>"})
+    result = verdict_of(WITHHOLD, reading)
+    assert (result.check, result.leaked) == ("header:Diversion", "agency number")
+
+
+@pytest.mark.parametrize("mode,number", [(WITHHOLD, "anonymous"), (MASKED_MODE, MASKED)])
+def test_addresses_and_dialog_tags_are_not_numbers(mode: CallerIdMode, number: str) -> None:
+    """A carrier's host address or a numeric tag is no caller's number: no false failure."""
+    user = "anonymous" if mode is WITHHOLD else MASKED
+    headers = {"From": f'"Anonymous" <sip:{user}@198.51.100.25:5060>;tag=3858893765',
+               "Privacy": "id",
+               "Remote-Party-ID": f"<sip:{user}@203.0.113.200>;epid=4102558823;privacy=full"}
+    assert verdict_of(mode, CanaryReading(1, number, "", headers)).verdict is Verdict.PASS
 
 
 def test_a_withheld_call_showing_no_known_number_but_not_restricted_fails() -> None:

@@ -20,11 +20,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.audit import service as audit
 from gateway.callerid import CallerIdMode
 from gateway.calls.gate import CallRefused
 from gateway.cli.main import main
 from gateway.domain.daily import next_daily_run
 from gateway.domain.selftest import CanaryReading, Verdict
+from gateway.errors import OriginateFailed
 from gateway.pbx.guard import Finding, UnsafeConfig
 from gateway.people import service as people
 from gateway.selftest.alerts import Alert, Alerts
@@ -32,7 +34,14 @@ from gateway.selftest.locks import LockNotClearable, PrivacyLocks
 from gateway.selftest.service import SelfTest
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
-from tests.support.canary import ANONYMOUS_FROM, Canary, private_canary, run_selftest, selftest_with
+from tests.support.canary import (
+    ANONYMOUS_FROM,
+    Canary,
+    FailingCanary,
+    private_canary,
+    run_selftest,
+    selftest_with,
+)
 from tests.support.numbers import ADVOCATE, AGENCY, CANARY, MASKED, PARTICIPANT, leaked
 from tests.support.world import add_advocate, add_participant, make_world, world_environment
 
@@ -134,6 +143,30 @@ def test_a_config_the_guard_refuses_fails_the_self_test_with_check_config_guard(
     assert canary.calls == [], "no test call through an unsafe config"
 
 
+@pytest.mark.parametrize("error,check", [
+    (OriginateFailed("Asterisk would not place the call: +12025550199 unknown"),
+     "originate-failed"),
+    (RuntimeError("a bug quoting +12025550199"), "internal-error"),
+])
+def test_a_test_call_that_could_not_be_made_is_recorded_inconclusive_and_locks(
+    world: AppContext, error: Exception, check: str
+) -> None:
+    """A probe error proved nothing: recorded (never lost), locking, and the run goes on."""
+    asyncio.run(run_selftest(world))  # both modes passed before
+    canary = FailingCanary(WITHHOLD, error)
+
+    report = asyncio.run(run_selftest(world, canary))
+
+    assert [(j.mode, j.verdict, j.check) for j in report.judgements] == [
+        (WITHHOLD, Verdict.INCONCLUSIVE, check), (MASKED_MODE, Verdict.PASS, None)]
+    assert canary.calls == [WITHHOLD, MASKED_MODE], "the other mode is still tested"
+    status = {mode["mode"]: mode for mode in world.privacy_locks().status()}
+    assert (status["withhold"]["last"]["verdict"], status["withhold"]["last"]["check"]) == (
+        "inconclusive", check)
+    assert status["withhold"]["locked"] and status["withhold"]["lock_reason"] == "inconclusive"
+    assert leaked(json.dumps(status), AGENCY) == [], "the error's text is not kept"
+
+
 def test_lock_clear_is_refused_until_a_pass_follows_the_failure(world: AppContext) -> None:
     asyncio.run(run_selftest(world, leaking_canary()))
     locks = world.privacy_locks()
@@ -158,12 +191,18 @@ def test_turning_the_requirement_off_leaves_failure_locks_on(tmp_path: Path) -> 
 
 def test_call_backs_in_a_locked_mode_are_not_placed_and_are_audited(world: AppContext) -> None:
     from tests.support.phones import ScriptedPhone
-    from tests.unit.test_callback_lifecycle import pending, runner_with
+    from tests.unit.test_callback_lifecycle import audited_actions, pending, runner_with
 
     callback_id = pending(world, dropped_at=datetime.now(UTC))
     phone = ScriptedPhone(hold_s=0.3)
     assert asyncio.run(runner_with(world, phone).run(callback_id)) == "refused"
     assert phone.placed == []
+    (callback,) = [c for c in world.callbacks().list(pending_only=False) if c["id"] == callback_id]
+    assert (callback["status"], callback["last_outcome"]) == ("refused", "caller-id-locked")
+    with world.db.unit_of_work() as session:
+        trail = [(entry.action, entry.fields) for entry in audit.records(session)]
+    assert ("call.decision.refused", ("caller_id_locked",)) in trail
+    assert audited_actions(world)[-1] == "callback.refused"
 
 
 class _Receiver(BaseHTTPRequestHandler):
