@@ -25,7 +25,7 @@ from typing import Any
 from panoramisk import Manager
 
 from gateway.ami.tracker import CallTracker, call_id_of
-from gateway.calls.models import CallReport, DialRequest
+from gateway.calls.models import CallReport, CallStage, DialRequest, StageListener
 from gateway.errors import OriginateFailed, PbxUnavailable
 from gateway.pbx import dialvars
 
@@ -107,6 +107,7 @@ class AmiCallControl:
         self._wakeups: dict[str, asyncio.Event] = {}
         self._lost: dict[str, asyncio.Event] = {}
         self._confirms: dict[str, Callable[[], Awaitable[bool]]] = {}
+        self._stage_listeners: dict[str, StageListener] = {}
         self._background: set[asyncio.Task[None]] = set()
         self._listeners: dict[str, list[Callable[[Mapping[str, str]], None]]] = {}
 
@@ -179,8 +180,10 @@ class AmiCallControl:
         tracker = self._trackers.get(call_id_of(event))
         if tracker is None:
             return
-        waiting_before = tracker.awaiting_confirmation
+        waiting_before, stage_before = tracker.awaiting_confirmation, tracker.stage
         tracker.on_event(event)
+        if tracker.stage is not stage_before:
+            self._tell_stage(tracker.call_id, tracker.stage)
         channel = tracker.awaiting_confirmation
         if channel and not waiting_before:
             task = asyncio.ensure_future(self._confirm(tracker.call_id, channel))
@@ -244,6 +247,15 @@ class AmiCallControl:
             return False
         return True
 
+    def _tell_stage(self, call_id: str, stage: CallStage) -> None:
+        listener = self._stage_listeners.get(call_id)
+        if listener is None:
+            return
+        try:
+            listener(stage)
+        except Exception as exc:  # the live status must never break the call itself
+            log.warning("call %s: stage listener failed (%s)", call_id, type(exc).__name__)
+
     def _wake(self, call_id: str) -> None:
         wakeup = self._wakeups.get(call_id)
         if wakeup is not None:
@@ -255,12 +267,15 @@ class AmiCallControl:
         confirm: Callable[[], Awaitable[bool]] | None = None,
         call_id: str | None = None,
         drop_threshold_s: float = 30.0,
+        *,
+        on_stage: StageListener | None = None,
     ) -> CallReport:
         """Ring the advocate, then (in the dialplan) the participant; wait for the end.
 
         ``confirm`` is awaited when the advocate answers: False (or an error, or
         no answer within the dialplan's confirmation time) means the participant
         is not dialled. Without it the call is confirmed as requested.
+        ``on_stage`` hears each stage the call reaches (the advocate's live status).
         """
         if self._manager is None:
             raise PbxUnavailable("not connected to AMI")
@@ -269,6 +284,8 @@ class AmiCallControl:
         if confirm is not None:
             self._confirms[call_id] = confirm
         self._trackers[call_id] = tracker
+        if on_stage is not None:
+            self._stage_listeners[call_id] = on_stage
         self._wakeups[call_id] = asyncio.Event()
         self._lost[call_id] = asyncio.Event()
         try:
@@ -279,6 +296,7 @@ class AmiCallControl:
             self._wakeups.pop(call_id, None)
             self._lost.pop(call_id, None)
             self._confirms.pop(call_id, None)
+            self._stage_listeners.pop(call_id, None)
         report = tracker.report(drop_threshold_s)
         log.info("call %s ended: %s", call_id, report.outcome.value)
         return report

@@ -13,12 +13,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gateway.calls.models import CallReport
+from gateway.calls.models import CallReport, CallStage
 from gateway.calls.outcome import ORIGINATE_ANSWERED, CallSignals, classify
 from gateway.pbx.dialvars import (
     EVENT_ADVOCATE_ANSWERED,
     EVENT_CALL_ENDED,
+    EVENT_PARTICIPANT_ANSWERED,
+    EVENT_PARTICIPANT_DIALING,
 )
+
+#: The stage each of the dialplan's progress events moves a call to.
+_STAGE_OF = {
+    EVENT_ADVOCATE_ANSWERED: CallStage.BRIEFING,
+    EVENT_PARTICIPANT_DIALING: CallStage.CALLING_PARTICIPANT,
+}
+_ANSWERED_STAGE = {"connected": CallStage.CONNECTED, "voicemail": CallStage.LEAVING_VOICEMAIL}
+_ORDER = list(CallStage)
 
 #: The only fields of the dialplan's report the tracker keeps.
 _REPORT_FIELDS = (
@@ -62,6 +72,9 @@ class CallTracker:
     originate_reason: int | None = None
     awaiting_confirmation: str | None = None  # the advocate channel, once it answered
     ended: dict[str, str] | None = None
+    #: How far the call got, for the live status; it only moves forward (AMI events of
+    #: two channels can arrive out of order).
+    stage: CallStage = CallStage.RINGING_ADVOCATE
 
     def on_originate_response(self, message: Mapping[str, str]) -> None:
         """The OriginateResponse event (or an error Response) for our action."""
@@ -85,6 +98,16 @@ class CallTracker:
             self.awaiting_confirmation = _get(message, "Channel")
         elif name == EVENT_CALL_ENDED and self.ended is None:
             self.ended = {key: _get(message, key) for key in _REPORT_FIELDS}
+        self._advance(name, message)
+
+    def _advance(self, name: str, message: Mapping[str, str]) -> None:
+        stage = _STAGE_OF.get(name)
+        if name == EVENT_PARTICIPANT_ANSWERED:
+            stage = _ANSWERED_STAGE.get(_get(message, "Stage"))
+        elif name == EVENT_CALL_ENDED:
+            stage = CallStage.ENDED
+        if stage is not None and _ORDER.index(stage) > _ORDER.index(self.stage):
+            self.stage = stage
 
     @property
     def complete(self) -> bool:

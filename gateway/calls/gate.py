@@ -22,7 +22,14 @@ from datetime import UTC, datetime
 
 from gateway.audit import service as audit
 from gateway.calls import records
-from gateway.calls.models import CallKind, CallReport, DialRequest, Outcome, PreparedCall
+from gateway.calls.models import (
+    CallKind,
+    CallReport,
+    DialRequest,
+    Outcome,
+    PreparedCall,
+    StageListener,
+)
 from gateway.calls.ports import CallControl, CallOutcomeListener, ConnectCallControl
 from gateway.calls.prompting import discard_call_audio, prepare_call_audio
 from gateway.calls.service import place_call
@@ -128,7 +135,8 @@ class CallGate:
 
     # -- placing it, with the second decision --------------------------------------------
     async def run(self, prepared: PreparedCall, *, participant_id: str, advocate_id: str,
-                  actor: str, control: CallControl | None = None) -> CallReport:
+                  actor: str, control: CallControl | None = None,
+                  on_stage: StageListener | None = None) -> CallReport:
         """Place an allowed call; the second decision runs when the advocate answers.
 
         Without ``control`` it connects to the PBX itself. The call's audio (the
@@ -146,7 +154,7 @@ class CallGate:
             return again.allowed and again.dial == first
 
         try:
-            report = await self._place(prepared, confirm, control)
+            report = await self._place(prepared, confirm, control, on_stage)
         except Exception as exc:
             reason = exc.error_id if isinstance(exc, SafeDialError) else INTERNAL_ERROR
             log.warning("call %s failed before it ended: %s", prepared.call_id, reason)
@@ -162,11 +170,13 @@ class CallGate:
         return report
 
     async def _place(self, prepared: PreparedCall, confirm: Callable[[], Awaitable[bool]],
-                     control: CallControl | None) -> CallReport:
+                     control: CallControl | None, on_stage: StageListener | None
+                     ) -> CallReport:
         return await place_call(connect=self.connect, control=control, request=prepared.request,
                                 verify_pbx_safe=lambda: asyncio.to_thread(self.verify_pbx_safe),
                                 confirm=confirm, call_id=prepared.call_id,
-                                drop_threshold_s=self.policy.drop_threshold_s)
+                                drop_threshold_s=self.policy.drop_threshold_s,
+                                on_stage=on_stage)
 
     def _finish(self, prepared: PreparedCall, report: CallReport, participant_id: str,
                 advocate_id: str, actor: str, *, with_protocol: bool) -> None:

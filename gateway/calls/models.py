@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -15,6 +16,21 @@ from gateway.phone import PhoneNumber
 
 if TYPE_CHECKING:
     from gateway.calls.prompting import CallAudio
+
+
+class CallStage(StrEnum):
+    """Where a call is while it runs, for the advocate's live status (in this order)."""
+
+    RINGING_ADVOCATE = "ringing-advocate"
+    BRIEFING = "briefing"
+    CALLING_PARTICIPANT = "calling-participant"
+    CONNECTED = "connected"
+    LEAVING_VOICEMAIL = "leaving-voicemail"
+    ENDED = "ended"
+
+
+#: Told each stage a call reaches, once, in order (the live status listens).
+StageListener = Callable[[CallStage], None]
 
 
 class Outcome(StrEnum):

@@ -7,7 +7,13 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
-from gateway.calls.models import CallReport, DialRequest, NextAction, PreparedCall
+from gateway.calls.models import (
+    CallReport,
+    DialRequest,
+    NextAction,
+    PreparedCall,
+    StageListener,
+)
 
 
 class CallControl(Protocol):
@@ -24,6 +30,8 @@ class CallControl(Protocol):
         confirm: Callable[[], Awaitable[bool]] | None = None,
         call_id: str | None = None,
         drop_threshold_s: float = 30.0,
+        *,
+        on_stage: StageListener | None = None,
     ) -> CallReport: ...
 
 

@@ -44,6 +44,10 @@ EVENT_ADVOCATE_ANSWERED: Final = "SafeDialAdvocateAnswered"
 #: links the canary's reading to its test call from here on.
 EVENT_PARTICIPANT_DIALING: Final = "SafeDialParticipantDialing"
 EVENT_CALL_ENDED: Final = "SafeDialCallEnded"
+#: The participant's phone answered (``Stage``: ``connected`` for a person, bridged to
+#: the advocate; ``voicemail`` when the message is about to play). Raised on the
+#: participant's channel, so it carries no ``CallId``: it is routed by ``Linkedid``.
+EVENT_PARTICIPANT_ANSWERED: Final = "SafeDialParticipantAnswered"
 #: What the canary received (the one event that carries numbers, base64-encoded values;
 #: held in memory for the self-test's verdict, never logged or stored).
 EVENT_CANARY_READING: Final = "SafeDialCanaryReading"

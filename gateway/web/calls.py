@@ -37,9 +37,9 @@ async def place_call(body: CallRequest, ctx: Context, user: User) -> JSONRespons
         gate.prepare, participant_id=body.participant_id, advocate_id=advocate_id,
         actor=facts.advocate_id,
     )
-    ctx.call_book.run(prepared.call_id, lambda: gate.run(
+    ctx.call_book.run(prepared.call_id, lambda on_stage: gate.run(
         prepared, participant_id=body.participant_id, advocate_id=advocate_id,
-        actor=facts.advocate_id), advocate_id=advocate_id)
+        actor=facts.advocate_id, on_stage=on_stage), advocate_id=advocate_id)
     return JSONResponse(status_code=202, content={"call_id": prepared.call_id,
                                                   "decision": prepared.decision.as_dict()})
 

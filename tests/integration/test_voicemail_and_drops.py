@@ -20,7 +20,7 @@ import pytest
 
 from gateway.callbacks.planning import CallbackPlan
 from gateway.calls import records
-from gateway.calls.models import CallReport, Outcome
+from gateway.calls.models import CallReport, CallStage, Outcome
 from gateway.lab.carrier import CARRIER_HOST, LabCarrier
 from gateway.pbx.process import Asterisk, render
 from gateway.people import service as people
@@ -154,14 +154,17 @@ def add(ctx: AppContext, phone: str, *, advocate: str = ADVOCATE_SKIPS,
     return participant_id, advocate_id
 
 
-async def call(ctx: AppContext, participant_id: str, advocate_id: str) -> CallReport:
+async def call(ctx: AppContext, participant_id: str, advocate_id: str,
+               stages: list[CallStage] | None = None) -> CallReport:
+    """Place the call through the gate; ``stages`` collects its live status."""
     gate = ctx.gate()
     prepared = gate.prepare(participant_id=participant_id, advocate_id=advocate_id,
                             actor="test")
     async with ctx.call_control() as control:
         return await asyncio.wait_for(
             gate.run(prepared, control=control, participant_id=participant_id,
-                     advocate_id=advocate_id, actor="test"), timeout=90)
+                     advocate_id=advocate_id, actor="test",
+                     on_stage=None if stages is None else stages.append), timeout=90)
 
 
 def loud_and_long(path: Path, seconds: float) -> bool:
@@ -187,9 +190,12 @@ async def test_a_machine_with_the_generic_rule_gets_the_message_after_the_greeti
     lab: VoicemailLab, world: AppContext
 ) -> None:
     participant_id, advocate_id = add(world, MACHINE)  # voicemail not yet discussed: generic
-    report = await call(world, participant_id, advocate_id)
+    stages: list[CallStage] = []
+    report = await call(world, participant_id, advocate_id, stages)
 
     assert report.outcome is Outcome.VOICEMAIL_LEFT
+    assert stages == [CallStage.BRIEFING, CallStage.CALLING_PARTICIPANT,
+                      CallStage.LEAVING_VOICEMAIL, CallStage.ENDED], "the advocate's live status"
     (message,) = lab.far_end.recordings_of("machine")
     assert loud_and_long(message, 3), "the message is on the machine, loud and long enough"
     assert records.list_records(world.db, participant_id=participant_id)[-1]["voicemail_rule"] == \
@@ -200,9 +206,12 @@ async def test_a_person_is_bridged_to_the_briefed_advocate(
     lab: VoicemailLab, world: AppContext
 ) -> None:
     participant_id, advocate_id = add(world, PERSON, advocate=ADVOCATE, voicemail="none")
-    report = await call(world, participant_id, advocate_id)
+    stages: list[CallStage] = []
+    report = await call(world, participant_id, advocate_id, stages)
 
     assert report.outcome is Outcome.ANSWERED
+    assert stages == [CallStage.BRIEFING, CallStage.CALLING_PARTICIPANT, CallStage.CONNECTED,
+                      CallStage.ENDED], "the advocate's live status, once each, in order"
     assert report.participant_answered
     assert report.advocate_wait_s is not None and report.advocate_wait_s > 5, \
         "the whole briefing played before the participant's phone rang"

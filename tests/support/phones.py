@@ -13,7 +13,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
-from gateway.calls.models import CallReport, DialRequest, Outcome
+from gateway.calls.models import CallReport, CallStage, DialRequest, Outcome, StageListener
+
+#: The stages a scripted call passes through before it ends, by outcome.
+_STAGES = {
+    Outcome.ANSWERED: (CallStage.BRIEFING, CallStage.CALLING_PARTICIPANT, CallStage.CONNECTED),
+    Outcome.DROPPED: (CallStage.BRIEFING, CallStage.CALLING_PARTICIPANT, CallStage.CONNECTED),
+    Outcome.VOICEMAIL_LEFT: (CallStage.BRIEFING, CallStage.CALLING_PARTICIPANT,
+                             CallStage.LEAVING_VOICEMAIL),
+    Outcome.NO_ANSWER: (CallStage.BRIEFING, CallStage.CALLING_PARTICIPANT),
+}
 
 
 class ScriptedPhone:
@@ -29,11 +38,17 @@ class ScriptedPhone:
     async def place_call(self, request: DialRequest,
                          confirm: Callable[[], Awaitable[bool]] | None = None,
                          call_id: str | None = None,
-                         drop_threshold_s: float = 30.0) -> CallReport:
+                         drop_threshold_s: float = 30.0, *,
+                         on_stage: StageListener | None = None) -> CallReport:
         with self._lock:
             self.placed.append(call_id or "")
+        for stage in _STAGES.get(self._report.outcome, ()):
+            if on_stage is not None:
+                on_stage(stage)
+            if self._hold_s:
+                await asyncio.sleep(self._hold_s / 4)
         if self._hold_s:
-            await asyncio.sleep(self._hold_s)
+            await asyncio.sleep(self._hold_s / 4)
         return replace(self._report, call_id=call_id or "")
 
     @asynccontextmanager

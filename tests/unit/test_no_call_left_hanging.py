@@ -19,7 +19,14 @@ from gateway.audit import service as audit
 from gateway.calls import records
 from gateway.calls.book import CallBook
 from gateway.calls.gate import CallGate
-from gateway.calls.models import CallReport, DialRequest, NextAction, Outcome, PreparedCall
+from gateway.calls.models import (
+    CallReport,
+    DialRequest,
+    NextAction,
+    Outcome,
+    PreparedCall,
+    StageListener,
+)
 from gateway.wiring import AppContext
 from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
 from tests.support.phones import ScriptedPhone
@@ -42,7 +49,8 @@ class CrashingPhone:
     async def place_call(self, request: DialRequest,
                          confirm: Callable[[], Awaitable[bool]] | None = None,
                          call_id: str | None = None,
-                         drop_threshold_s: float = 30.0) -> CallReport:
+                         drop_threshold_s: float = 30.0, *,
+                         on_stage: StageListener | None = None) -> CallReport:
         raise RuntimeError(f"dialling {PARTICIPANT} for {ADVOCATE} went wrong")
 
 
@@ -92,7 +100,7 @@ async def test_a_bug_while_placing_ends_the_call_failed_internal_error_without_n
     caplog.set_level(logging.DEBUG, logger="gateway")
     book = CallBook()
 
-    book.run(prepared.call_id, lambda: gate.run(prepared, participant_id=participant_id,
+    book.run(prepared.call_id, lambda _stage: gate.run(prepared, participant_id=participant_id,
                                                 advocate_id=advocate_id, actor="test",
                                                 control=CrashingPhone()),
              advocate_id=advocate_id)

@@ -16,7 +16,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy.orm import Session
 
-from gateway.calls.models import CallReport, DialRequest, Outcome
+from gateway.calls.models import CallReport, DialRequest, Outcome, StageListener
 from gateway.wiring import AppContext
 from tests.support.world import add_advocate, add_participant
 
@@ -32,7 +32,8 @@ class AnsweringAdvocate:
     async def place_call(self, request: DialRequest,
                          confirm: Callable[[], Awaitable[bool]] | None = None,
                          call_id: str | None = None,
-                         drop_threshold_s: float = 30.0) -> CallReport:
+                         drop_threshold_s: float = 30.0, *,
+                         on_stage: StageListener | None = None) -> CallReport:
         assert confirm is not None
         self.loop_thread = threading.get_ident()
         self.deciding = True

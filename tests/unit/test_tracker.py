@@ -8,7 +8,7 @@ import re
 import pytest
 
 from gateway.ami.tracker import CallTracker, call_id_of
-from gateway.calls.models import Outcome
+from gateway.calls.models import CallStage, Outcome
 from tests.unit.amifile import load_recording, parse_ami, recording_text
 
 RECORDINGS = [
@@ -256,3 +256,38 @@ def test_the_dialplans_anonymous_rejection_verdict_is_kept_and_decides_the_outco
     assert report.outcome is Outcome.REJECTED_ANONYMOUS
     assert report.sip_cause == "SIP 603 Decline"
     assert "Anonymous" not in report.as_json_line()
+
+
+LIVE_CALL = "11111111-2222-4333-8444-555555555555"
+
+
+def progress(name: str, **headers: str) -> dict[str, str]:
+    return {"Event": "UserEvent", "UserEvent": name, "Linkedid": LIVE_CALL, **headers}
+
+
+def test_the_live_stage_follows_the_dialplan_and_never_goes_back():
+    tracker = CallTracker(LIVE_CALL)
+    seen = [tracker.stage]
+    for event in [progress("SafeDialAdvocateAnswered", Channel="PJSIP/trunk-1"),
+                  progress("SafeDialParticipantDialing", Mode="withhold"),
+                  progress("SafeDialParticipantAnswered", Stage="connected"),
+                  progress("SafeDialParticipantDialing", Mode="masked"),  # arrived late
+                  progress("SafeDialCallEnded", DialStatus="ANSWER")]:
+        tracker.on_event(event)
+        seen.append(tracker.stage)
+
+    assert seen == [CallStage.RINGING_ADVOCATE, CallStage.BRIEFING,
+                    CallStage.CALLING_PARTICIPANT, CallStage.CONNECTED, CallStage.CONNECTED,
+                    CallStage.ENDED]
+
+
+def test_a_machine_answering_moves_the_stage_to_leaving_voicemail_and_junk_moves_nothing():
+    tracker = CallTracker(LIVE_CALL)
+    tracker.on_event(progress("SafeDialParticipantAnswered", Stage="something-else"))
+    assert tracker.stage is CallStage.RINGING_ADVOCATE
+    tracker.on_event(progress("SafeDialParticipantAnswered", Stage="voicemail"))
+    assert tracker.stage is CallStage.LEAVING_VOICEMAIL
+
+
+def test_a_recorded_call_ends_at_the_ended_stage():
+    assert _replay("answered-masked").stage is CallStage.ENDED
