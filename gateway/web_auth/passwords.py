@@ -75,6 +75,13 @@ def verify_password(stored: str | None, password: str, *, one_time: bool = False
         return False
 
 
+def same_password(new: str, current: str, *, one_time: bool) -> bool:
+    """Whether ``new`` is ``current`` again, read as each is checked."""
+    if one_time:
+        return one_time_form(new) == one_time_form(current)
+    return _plain(new) == _plain(current)
+
+
 def needs_rehash(stored: str) -> bool:
     """True when ``stored`` was made with other parameters (rehash after a good sign-in)."""
     try:

@@ -3,12 +3,13 @@
 Why: the sign-in page is open to anyone who can reach it, so it must not help a
 guesser. A wrong username and a wrong password get the same answer
 (``sign-in-failed``) after the same argon2 cost (an unknown username is checked
-against a dummy hash). Tries are throttled per username and per client address in
-the database (``gateway.web_auth.throttle``, limits from ``[web]``), counted *before*
-the password is checked, so parallel guesses cannot slip past the limit; a locked key
-is refused (``sign-in-throttled``) even with the right password, until its window
-passes. A successful sign-in clears its username's count. Failures on an existing
-account, every sign-in and every lock are audited by the account's id only.
+against a dummy hash) and the same audit writes (an unknown username is audited as
+such, naming no one). Tries are throttled per username and per client address in the
+database (``gateway.web_auth.throttle``, limits from ``[web]``), counted *before* the
+password is checked, so parallel guesses cannot slip past the limit; a locked key is
+refused (``sign-in-throttled``) even with the right password, until its window
+passes. A successful sign-in clears its username's count. Sign-ins, failures and
+locks are audited by the account's id only, never what was typed.
 
 Each function here runs its own units of work (it takes the ``Database``): a failed
 try must be counted and audited even though the caller then gets an error, so the
@@ -139,13 +140,16 @@ def _succeeded(session: Session, row: AdvocateRow, limits: _Limits, now: datetim
 
 def _failed(session: Session, row: AdvocateRow | None, message: str, now: datetime, *,
             engaged: _Engaged, what: str | None = None) -> SignInFailed:
-    """Audit a failed try on an existing account, and a lock it engaged."""
-    if row is not None:
-        audit.append(session, actor=WEB_ACTOR, action="advocate.sign-in-failed",
-                     fields=[_subject(row.id), *([what] if what else [])], now=now)
-        if engaged.account:
-            audit.append(session, actor=WEB_ACTOR, action="advocate.sign-in-throttled",
-                         fields=[_subject(row.id)], now=now)
+    """Audit a failed try, and a lock it engaged: by the account's id, or as an unknown
+    username. Both write the same entries, so the time an answer takes does not say
+    whether the username exists."""
+    subject = [_subject(row.id)] if row is not None else ["username"]
+    action = "advocate" if row is not None else "web"
+    audit.append(session, actor=WEB_ACTOR, action=f"{action}.sign-in-failed",
+                 fields=[*subject, *([what] if what else [])], now=now)
+    if engaged.account:
+        audit.append(session, actor=WEB_ACTOR, action=f"{action}.sign-in-throttled",
+                     fields=subject, now=now)
     if engaged.address:
         audit.append(session, actor=WEB_ACTOR, action="web.sign-in-throttled",
                      fields=["address"], now=now)
@@ -294,9 +298,7 @@ def change_password(db: Database, *, keys: KeyRing, policy: AgencyPolicy,
                            engaged=engaged, what="current_password")
         throttle.reset(session, limits.account.key)
         throttle.uncount(session, limits.address)
-        same = (passwords.one_time_form(new) == passwords.one_time_form(current) if one_time
-                else passwords.verify_password(stored, new))
-        if same:
+        if passwords.same_password(new, current, one_time=one_time):
             return BadInput("choose a new password, not the one you have now"
                             + (" (the one-time password)" if one_time else ""))
         row.password_hash = passwords.hash_password(new)
