@@ -129,11 +129,11 @@ def open_sessions(session: Session, *, advocate_id: str) -> int:
         WebSessionRow.advocate_id == advocate_id, WebSessionRow.ended_at.is_(None))).all())
 
 
-def awaiting_second_factor(session: Session, *, secret: str, policy: WebPolicy,
+def awaiting_second_factor(session: Session, *, secret: str, policy: AgencyPolicy,
                            now: datetime) -> bool:
     """Whether the session's password was right and an admin's TOTP code is still to
     come (the page then asks for the code, ``signin.confirm_second_factor``)."""
-    row = live_row(session, secret=secret, policy=policy, now=now)
+    row = live_row(session, secret=secret, policy=policy.web, now=now)
     return row is not None and row.second_factor_pending
 
 

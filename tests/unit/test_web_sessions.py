@@ -209,5 +209,5 @@ def test_a_session_waiting_for_the_code_says_so_and_acts_for_no_one(world: AppCo
         secret = open_session(session, advocate_id=advocate_id, policy=world.policy.web,
                               now=NOW, second_factor_pending=True)
     with world.db.unit_of_work() as session:
-        assert awaiting_second_factor(session, secret=secret, policy=world.policy.web, now=NOW)
+        assert awaiting_second_factor(session, secret=secret, policy=world.policy, now=NOW)
     assert looked_up(world, secret, NOW) is None
