@@ -82,7 +82,9 @@ run: deps
 	@$(LAB) $(VENV)/bin/safedial selftest || echo "  the self-test did not pass: calls in that mode are locked"
 	@$(LAB) $(PY) -m gateway.lab.server start
 	@echo
-	@echo "Local lab is up (both phones are the lab phone, behind the lab carrier). In your shell:"
+	@echo "Local lab is up (both phones are the lab phone, behind the lab carrier)."
+	@echo "Web sign-in at http://127.0.0.1:8000: lab-admin and lab-advocate, with the one-time"
+	@echo "passwords printed above (each make run prints new ones). In your shell:"
 	@$(LAB) echo "  export SAFEDIAL_CONFIG_FILE=$$SAFEDIAL_CONFIG_FILE"
 	@$(LAB) if [ -n "$${SAFEDIAL_ASTERISK_ROOT-}" ]; then \
 		echo "  export SAFEDIAL_ASTERISK_ROOT=$$SAFEDIAL_ASTERISK_ROOT  # the lab's Asterisk 22"; fi

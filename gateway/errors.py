@@ -18,8 +18,12 @@ Exception tree (class, error id, exit code, HTTP status)::
     ├── Unauthorized              unauthorized         2  401  no or unknown API token
     │   ├── TokenExpired*         token-expired        2  401  older than [access] token_days
     │   ├── TokenRevoked*         token-revoked        2  401  an admin revoked the token
-    │   └── AccountDeactivated*   account-deactivated  2  401  the account was deactivated
+    │   ├── AccountDeactivated*   account-deactivated  2  401  the account was deactivated
+    │   └── SignInFailed*         sign-in-failed       2  401  wrong username or password (or code)
     ├── Forbidden                 forbidden            2  403  signed in, but not allowed
+    ├── TooManyAttempts           too-many-attempts    2  429  too many tries: wait, then again
+    │   ├── SignInThrottled*      sign-in-throttled    2  429  too many failed sign-ins
+    │   └── CodeWordThrottled*    code-word-throttled  2  429  too many code-word checks
     ├── ConfigurationError        configuration-error  2  503  an operator must fix a setting
     │   ├── SettingsError*        settings-invalid     2  503  a SAFEDIAL_ setting is malformed
     │   ├── PolicyFileError*      policy-file-invalid  2  503  the policy file is malformed
@@ -110,6 +114,15 @@ class Forbidden(SafeDialError):
     error_id = "forbidden"
     exit_code = ExitCode.BAD_INPUT
     http_status = 403
+
+
+class TooManyAttempts(SafeDialError):
+    """Too many tries in a short time (sign-ins, code-word checks): a wait, not a refusal
+    by policy. ``details["retry_after_s"]`` says how long (the API's Retry-After)."""
+
+    error_id = "too-many-attempts"
+    exit_code = ExitCode.BAD_INPUT
+    http_status = 429
 
 
 class ConfigurationError(SafeDialError):

@@ -37,6 +37,7 @@ from gateway.domain.policy import (
     AmdTiming,
     CallbackLimits,
     SelftestPolicy,
+    WebPolicy,
 )
 from gateway.domain.preferences import DropProtocolKind, DropRule, VoicemailRule
 from gateway.errors import ConfigurationError
@@ -156,6 +157,15 @@ class _Access(_Strict):
     advocates_see: AdvocatesSee = AdvocatesSee.ASSIGNED
 
 
+class _Web(_Strict):
+    idle_minutes: int = Field(default=30, ge=5, le=12 * 60)
+    session_hours: int = Field(default=12, ge=1, le=72)
+    code_word_attempts: int = Field(default=5, ge=1, le=50)
+    sign_in_attempts: int = Field(default=5, ge=3, le=50)
+    sign_in_attempts_per_address: int = Field(default=20, ge=3, le=1000)
+    sign_in_window_minutes: int = Field(default=15, ge=1, le=24 * 60)
+
+
 class _Briefing(_Strict):
     words_per_minute: int = Field(default=190, ge=120, le=320)
 
@@ -178,6 +188,7 @@ class _PolicyFile(_Strict):
     selftest: _Selftest = _Selftest()
     briefing: _Briefing = _Briefing()
     access: _Access = _Access()
+    web: _Web = _Web()
 
 
 def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
@@ -224,6 +235,12 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
             f"{source} line {_line_of(text, ('callback', 'default_delay_min')) or '?'} "
             "(callback.default_delay_min): must lie between min_delay_min and max_delay_min"
         )
+    web = parsed.web
+    if web.idle_minutes > web.session_hours * 60:
+        raise PolicyFileError(
+            f"{source} line {_line_of(text, ('web', 'idle_minutes')) or '?'} "
+            "(web.idle_minutes): must not be longer than session_hours"
+        )
     return AgencyPolicy(
         timezone=parsed.agency.timezone,
         default_region=parsed.agency.default_region,
@@ -253,6 +270,7 @@ def parse_policy(text: str, source: str = "policy") -> AgencyPolicy:
         briefing_words_per_minute=parsed.briefing.words_per_minute,
         token_days=parsed.access.token_days,
         advocates_see=parsed.access.advocates_see,
+        web=WebPolicy(**web.model_dump()),
     )
 
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gateway.errors import ConfigurationError
 from gateway.phone import InvalidPhoneNumber, PhoneNumber
 from gateway.validation import problems
+from gateway.web_auth.addresses import IpNetwork, parse_networks
 
 ENV_PREFIX = "SAFEDIAL_"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -145,6 +146,25 @@ class Settings(BaseModel):
     #: A Debian root holding Asterisk, run there with chroot; None: the host's Asterisk.
     #: With a root, the three paths above are as Asterisk sees them, inside it.
     asterisk_root: Path | None = None
+    #: Reverse proxies in front of the web app (IPs and CIDR ranges): only from these is
+    #: ``X-Forwarded-For`` believed when throttling sign-ins per client address.
+    trusted_proxies: tuple[str, ...] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_are_networks(cls, value: object) -> object:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [entry for entry in value.split(",") if entry.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError("must be comma-separated IP addresses or CIDR ranges")
+        return tuple(str(network) for network in parse_networks(value))
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[IpNetwork, ...]:
+        """``trusted_proxies`` parsed, for ``gateway.web_auth.addresses.client_address``."""
+        return parse_networks(self.trusted_proxies)
 
     @field_validator("masked_number", "agency_number", "gateway_number", "canary_number",
                      mode="before")

@@ -42,6 +42,7 @@ from gateway.settings import Settings, get_settings
 from gateway.storage.audit_mark import AuditMark
 from gateway.storage.db import Database
 from gateway.storage.keyring import KeyRing
+from gateway.web_auth import jobs as web_auth_jobs
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class AppContext:
     # -- life cycle ----------------------------------------------------------------------
     def start_jobs(self) -> None:
         """Run scheduled work in this process (the server): each feature registers its jobs."""
-        for feature in (callback_jobs, call_jobs):
+        for feature in (callback_jobs, call_jobs, web_auth_jobs):
             feature.register(self.scheduler, self)
         selftest_jobs.register(self.scheduler, self, at=self.policy.selftest.time,
                                zone=self.policy.timezone)

@@ -1,4 +1,5 @@
-"""Test-wide set-up: with an Asterisk root, every temp folder lies inside it.
+"""Test-wide set-up: with an Asterisk root, every temp folder lies inside it; password
+hashing at its cheapest.
 
 ``SAFEDIAL_ASTERISK_ROOT`` runs Asterisk chrooted, and it can only see files
 inside that root, so the integration tier's runtime folders, far ends and
@@ -15,8 +16,17 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from argon2 import profiles
+
+from gateway.web_auth import passwords
 
 _CREATED = "_safedial_basetemp"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2 at its cheapest in tests (production's cost is checked on its own)."""
+    monkeypatch.setattr(passwords, "PARAMETERS", profiles.CHEAPEST)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -91,15 +91,23 @@ def append(
     participant: str | None = None,
     fields: Sequence[str] = (),
     now: datetime | None = None,
+    changes_preferences: bool = True,
 ) -> AuditRecord:
-    """Add one entry in the caller's unit of work (it commits with the change it records)."""
+    """Add one entry in the caller's unit of work (it commits with the change it records).
+
+    An entry about a participant re-seals their preferences' MAC, unless it records
+    something that changes no preference (``changes_preferences=False``: a code-word
+    check), which must not seal over an edit made behind SafeDial's back.
+    """
     return _append(session, key=_key(session), actor=actor, action=action,
-                   participant=participant, fields=fields, now=now)
+                   participant=participant, fields=fields, now=now,
+                   reseal=changes_preferences)
 
 
 def _append(session: Session, *, key: bytes | None, actor: str, action: str,
             participant: str | None = None, fields: Sequence[str] = (),
-            now: datetime | None = None, restoring: bool = False) -> AuditRecord:
+            now: datetime | None = None, restoring: bool = False,
+            reseal: bool = True) -> AuditRecord:
     lock_for_append(session, "safedial.audit_log")
     last = session.scalars(select(AuditRow).order_by(AuditRow.seq.desc()).limit(1)).first()
     if key is not None and not restoring:
@@ -117,7 +125,7 @@ def _append(session: Session, *, key: bytes | None, actor: str, action: str,
     session.flush()
     if key is not None:
         _move_head(session, key, record)
-        if participant is not None:
+        if participant is not None and reseal:
             _reseal_preferences(session, key, participant)
     return record
 

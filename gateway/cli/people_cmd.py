@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 from gateway.cli import CLI_ACTOR
@@ -20,7 +21,12 @@ from gateway.people.inputs import (
     parse_input,
     parse_phone,
 )
+from gateway.people.records import get_advocate_row
+from gateway.web_auth import accounts
 from gateway.wiring import build_context
+
+USERNAME_HELP = ("web sign-in name: 3 to 32 of a-z, 0-9, '.', '_', '-' (stored in lower "
+                 "case)")
 
 
 def _participant_flags(cmd: argparse.ArgumentParser, creating: bool) -> None:
@@ -173,12 +179,29 @@ def register(commands: Any) -> None:
             cmd.set_defaults(role="admin")
         cmd.add_argument("--language", default="en", metavar="TAG")
         _hours_flags(cmd, creating=True)
+        cmd.add_argument("--username", metavar="U", help=USERNAME_HELP + "; then a one-time "
+                         "password is printed on a second line")
         cmd.set_defaults(handler=_advocate_add)
         cmd = sub.add_parser("update", help=f"change a{'n' if name[0] == 'a' else ''} {name}'s "
-                                            "time zone or working hours")
+                                            "time zone, working hours or username")
         cmd.add_argument("id")
         _hours_flags(cmd, creating=False)
+        cmd.add_argument("--username", metavar="U", help=USERNAME_HELP)
         cmd.set_defaults(handler=_advocate_update)
+        cmd = sub.add_parser("reset-password", help="print a new one-time password (the next "
+                                                    "sign-in must choose a password); ends "
+                                                    "every web session of the account")
+        cmd.add_argument("id")
+        cmd.set_defaults(handler=_advocate_reset_password)
+        if name == "admin":
+            cmd = sub.add_parser("totp", help="an admin's TOTP second factor: --enable prints "
+                                              "the otpauth:// URI once (for an authenticator "
+                                              "app), --disable removes it")
+            cmd.add_argument("id")
+            switch = cmd.add_mutually_exclusive_group(required=True)
+            switch.add_argument("--enable", action="store_true")
+            switch.add_argument("--disable", action="store_true")
+            cmd.set_defaults(handler=_admin_totp)
         cmd = sub.add_parser("show", help="the record as JSON (no number)")
         cmd.add_argument("id")
         cmd.set_defaults(handler=_advocate_show)
@@ -329,21 +352,68 @@ def _advocate_add(args: argparse.Namespace) -> int:
     fields = parse_input(NewAdvocate, {"name": args.name, "phone": args.phone,
                                        "role": args.role, "language": args.language,
                                        **_hours(args)})
+    username = None if args.username is None else accounts.normalize_username(args.username)
     ctx = build_context()
+    password = None
     with ctx.db.unit_of_work() as session:
         new_id = people.create_advocate(
             session, keys=ctx.keys, policy=ctx.policy, actor=CLI_ACTOR, fields=fields)
+        if username is not None:
+            now = datetime.now(UTC)
+            accounts.set_username(session, actor=CLI_ACTOR, advocate_id=new_id,
+                                  username=username, now=now)
+            password = accounts.issue_one_time_password(session, actor=CLI_ACTOR,
+                                                        advocate_id=new_id, now=now)
     print(new_id)
+    if password is not None:
+        print(password)  # the contract: the one-time password is the last line
     return ExitCode.OK
 
 
 def _advocate_update(args: argparse.Namespace) -> int:
     fields = parse_input(AdvocateFields, _hours(args))
+    username = None if args.username is None else accounts.normalize_username(args.username)
     ctx = build_context()
     with ctx.db.unit_of_work() as session:
         changed = people.update_advocate(session, actor=CLI_ACTOR, advocate_id=args.id,
                                          fields=fields, callbacks=ctx.callbacks())
+        if username is not None and accounts.set_username(
+                session, actor=CLI_ACTOR, advocate_id=args.id, username=username,
+                now=datetime.now(UTC)):
+            changed = sorted([*changed, "username"])
+        no_password = get_advocate_row(session, args.id).password_hash is None
     print(json.dumps({"id": args.id, "changed": changed}))
+    if username is not None and no_password:
+        print(f"safedial: no password yet: `safedial {args.command} reset-password {args.id}` "
+              "prints a one-time password", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _advocate_reset_password(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    with ctx.db.unit_of_work() as session:
+        password = accounts.issue_one_time_password(session, actor=CLI_ACTOR,
+                                                    advocate_id=args.id, now=datetime.now(UTC))
+    print(password)
+    return ExitCode.OK
+
+
+def _admin_totp(args: argparse.Namespace) -> int:
+    ctx = build_context()
+    now = datetime.now(UTC)
+    with ctx.db.unit_of_work() as session:
+        if args.enable:
+            uri = accounts.enable_totp(session, keys=ctx.keys, actor=CLI_ACTOR,
+                                       advocate_id=args.id, now=now)
+        else:
+            changed = accounts.disable_totp(session, actor=CLI_ACTOR, advocate_id=args.id,
+                                            now=now)
+    if args.enable:
+        print(uri)
+        print("safedial: add it to the admin's authenticator app now; it is not shown again",
+              file=sys.stderr)
+    else:
+        print(json.dumps({"id": args.id, "second_factor": False, "changed": changed}))
     return ExitCode.OK
 
 

@@ -95,6 +95,39 @@ class AdvocatesSee(StrEnum):
     ALL = "all"
 
 
+@dataclass(frozen=True)
+class WebPolicy:
+    """The advocates' web app: how long a sign-in lasts and how many tries are allowed.
+
+    A browser on a shared or family computer must not stay signed in: a session ends
+    after ``idle_minutes`` without use and ``session_hours`` after sign-in whatever the
+    use. Guessing is bounded: ``sign_in_attempts`` failures per account (and
+    ``sign_in_attempts_per_address`` per client address, higher because an office
+    shares one address) within ``sign_in_window_minutes`` refuse further tries for a
+    window; an advocate may check a participant's code word ``code_word_attempts``
+    times an hour (the check must not become a way to guess it).
+    """
+
+    idle_minutes: int = 30
+    session_hours: int = 12
+    code_word_attempts: int = 5
+    sign_in_attempts: int = 5
+    sign_in_attempts_per_address: int = 20
+    sign_in_window_minutes: int = 15
+
+    @property
+    def idle(self) -> timedelta:
+        return timedelta(minutes=self.idle_minutes)
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.session_hours)
+
+    @property
+    def sign_in_window(self) -> timedelta:
+        return timedelta(minutes=self.sign_in_window_minutes)
+
+
 GENERIC_VOICEMAIL = VoicemailRule(VoicemailKind.GENERIC)
 WAIT_ON_DROP = DropRule(DropProtocolKind.WAIT)
 DEFAULT_CALLBACK_LIMITS = CallbackLimits()
@@ -129,3 +162,5 @@ class AgencyPolicy:
     token_days: int = 90
     #: Caseload scoping: advocates see only their assigned participants, or all.
     advocates_see: AdvocatesSee = AdvocatesSee.ASSIGNED
+    #: Web sign-in: session lifetimes and attempt limits.
+    web: WebPolicy = WebPolicy()

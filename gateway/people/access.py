@@ -4,9 +4,10 @@ Why: a token that leaks, or an advocate who leaves the program, must stop workin
 at once and without deleting history. So a token has a public id (``tok_...``) to
 list and revoke it by (only a hash of the secret is stored), an expiry (the policy's
 ``[access] token_days``) and the time it was last used. Deactivating an advocate
-revokes their tokens and cancels their pending call-backs in the same unit of work,
-so neither can act for them afterwards; reactivating restores neither (an admin
-issues a new token). Every audit entry names its subject (``advocate=``/``token=``).
+revokes their tokens, ends their web sessions and cancels their pending call-backs in
+the same unit of work, so nothing can act for them afterwards; reactivating restores
+none of them (an admin issues a new token; they sign in again). Every audit entry
+names its subject (``advocate=``/``token=``).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.audit import service as audit
+from gateway.domain.web_sessions import EndReason
 from gateway.errors import BadInput, NotFound, Unauthorized
 from gateway.people.records import get_advocate_row
 from gateway.storage.tables import AdvocateRow, ApiTokenRow, as_utc
+from gateway.web_auth.sessions import end_all_sessions
 
 #: The token lifetime when no policy is given (the shipped policy's).
 DEFAULT_TOKEN_DAYS = 90
@@ -171,8 +174,9 @@ def revoke_token(session: Session, *, actor: str, token_id: str,
 def deactivate_advocate(session: Session, *, actor: str, advocate_id: str,
                         callbacks: AdvocateCallbacks,
                         now: datetime | None = None) -> dict[str, Any]:
-    """Stop an account at once: its tokens are revoked, its pending call-backs cancelled
-    (status ``cancelled``, outcome ``advocate-deactivated``, which admins see)."""
+    """Stop an account at once: its tokens are revoked, its web sessions ended (a page
+    open in a browser is signed out on its next request) and its pending call-backs
+    cancelled (status ``cancelled``, outcome ``advocate-deactivated``, which admins see)."""
     row = get_advocate_row(session, advocate_id)
     moment = now or datetime.now(UTC)
     revoked = session.execute(
@@ -182,13 +186,15 @@ def deactivate_advocate(session: Session, *, actor: str, advocate_id: str,
     tokens = int(getattr(revoked, "rowcount", 0))
     cancelled = callbacks.void_for_advocate(session, advocate_id=advocate_id, actor=actor,
                                             reason="advocate-deactivated", now=moment)
+    ended = end_all_sessions(session, advocate_id=advocate_id, now=moment,
+                             reason=EndReason.DEACTIVATED)
     was_active, row.active = row.active, False
-    if was_active or tokens or cancelled:
+    if was_active or tokens or cancelled or ended:
         audit.append(session, actor=actor, action="advocate.deactivated",
                      fields=[_subject(advocate_id), f"tokens={tokens}",
-                             f"callbacks={cancelled}"], now=moment)
+                             f"callbacks={cancelled}", f"sessions={ended}"], now=moment)
     return {"id": advocate_id, "active": False, "tokens_revoked": tokens,
-            "callbacks_cancelled": cancelled}
+            "callbacks_cancelled": cancelled, "sessions_ended": ended}
 
 
 def reactivate_advocate(session: Session, *, actor: str, advocate_id: str,

@@ -139,7 +139,8 @@ def participant_view(row: ParticipantRow, policy: AgencyPolicy) -> dict[str, Any
 
 
 def advocate_view(row: AdvocateRow, policy: AgencyPolicy) -> dict[str, Any]:
-    """The record without the number; an unset zone or no hours are said in words."""
+    """The record without the number (nor any password hash or TOTP secret); an unset
+    zone or no hours are said in words."""
     facts = advocate_facts(row, agency_timezone=policy.timezone)
     return {
         "id": row.id,
@@ -153,4 +154,17 @@ def advocate_view(row: AdvocateRow, policy: AgencyPolicy) -> dict[str, Any]:
         "working_hours_note": None if facts.working_hours else (
             "no working hours recorded: call-backs may ring this advocate at any time"
         ),
+        "username": row.username,
+        "web_sign_in": _sign_in_state(row),
+        "second_factor": row.totp_secret_enc is not None,
+        "last_sign_in_at": as_utc(row.last_sign_in_at).isoformat() if row.last_sign_in_at
+        else None,
     }
+
+
+def _sign_in_state(row: AdvocateRow) -> str:
+    """``none`` (no username or no password yet), ``one-time-password`` (must choose one
+    at the next sign-in) or ``password``."""
+    if row.username is None or row.password_hash is None:
+        return "none"
+    return "one-time-password" if row.password_one_time else "password"

@@ -1,5 +1,8 @@
 """Re-encrypt every stored secret under the key ring's active key, bound to its row.
 
+Secrets: participants' numbers, code words and cover reasons; advocates' numbers and
+admins' TOTP secrets.
+
 Used by ``keys rotate`` (with the next ring, before the key file is saved) and by
 ``keys rebind`` (with the current ring: rewrites values from before values were bound
 to their row, ``sd1:``, as ``sd2:``). Every value is decrypted first, so one swapped in
@@ -21,6 +24,7 @@ from gateway.people.service import (
 )
 from gateway.storage.keyring import KeyRing
 from gateway.storage.tables import AdvocateRow, ParticipantRow
+from gateway.web_auth.totp import PURPOSE as TOTP_PURPOSE
 
 
 def _again(keys: KeyRing, blob: str, purpose: str, record: str) -> str:
@@ -34,7 +38,7 @@ def _again(keys: KeyRing, blob: str, purpose: str, record: str) -> str:
 
 def reencrypt_all(session: Session, *, keys: KeyRing, actor: str,
                   action: str = "keys.rotated") -> int:
-    """Re-encrypt phone numbers, code words and cover reasons; returns the records touched."""
+    """Re-encrypt every secret (see the module); returns the records touched."""
     touched = 0
     for row in session.scalars(select(ParticipantRow)):
         row.phone_enc = _again(keys, row.phone_enc, PHONE_PURPOSE, row.id)
@@ -46,6 +50,9 @@ def reencrypt_all(session: Session, *, keys: KeyRing, actor: str,
         touched += 1
     for advocate in session.scalars(select(AdvocateRow)):
         advocate.phone_enc = _again(keys, advocate.phone_enc, ADVOCATE_PHONE_PURPOSE, advocate.id)
+        if advocate.totp_secret_enc is not None:
+            advocate.totp_secret_enc = _again(keys, advocate.totp_secret_enc, TOTP_PURPOSE,
+                                              advocate.id)
         touched += 1
     keybinding.mark_all_rebound(session)
     audit.append(session, actor=actor, action=action, fields=[f"records={touched}"])

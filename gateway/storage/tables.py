@@ -82,6 +82,20 @@ class AdvocateRow(Base):
     #: Weekly windows (the participants' syntax) when call-backs may ring them; [] = any time.
     working_hours: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Web sign-in name: lower case, 3-32 of [a-z0-9._-]; None = no web sign-in.
+    username: Mapped[str | None] = mapped_column(String(32), nullable=True, unique=True,
+                                                 index=True)
+    #: argon2id hash (gateway.web_auth.passwords); the password itself is never stored.
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Set by an admin (one-time password): the next sign-in must choose a new one.
+    password_one_time: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             nullable=True)
+    #: An admin's TOTP secret (ciphertext bound to this row); None = no second factor.
+    totp_secret_enc: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: The last TOTP time step accepted, so a code seen once cannot be replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class ApiTokenRow(Base):
@@ -229,3 +243,41 @@ class AuditHeadRow(Base):
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
     mac: Mapped[str] = mapped_column(String(64))
+
+
+class WebSessionRow(Base):
+    """A signed-in browser. The id is the SHA-256 of the secret in the cookie: a copied
+    database opens no session. Ended rows are kept (when, why) until purged."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    advocate_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("advocates.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Moved at most once a minute (gateway.domain.web_sessions.TOUCH_RESOLUTION).
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The absolute end ([web] session_hours after sign-in), whatever the activity.
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: signed-out, idle, expired, deactivated, password-changed, ... (a fixed code).
+    end_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: The password was right, the admin's TOTP code is still to come: acts for no one.
+    second_factor_pending: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                        server_default=false())
+
+
+class ThrottleRow(Base):
+    """Failed (or counted) attempts under one key, kept in the database so every worker
+    and every restart sees them. The key is a keyed hash of ``account:<username>``,
+    ``address:<ip>`` or ``code-word:<advocate>:<participant>``: no name or address is
+    stored."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)

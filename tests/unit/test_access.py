@@ -168,7 +168,7 @@ def test_deactivating_stops_tokens_and_cancels_pending_call_backs_at_once(
                                             callbacks=world.callbacks())
 
     assert result == {"id": advocate_id, "active": False, "tokens_revoked": 1,
-                      "callbacks_cancelled": 1}
+                      "callbacks_cancelled": 1, "sessions_ended": 0}
     with world.db.unit_of_work() as session, pytest.raises(access.AccountDeactivated):
         access.authenticate(session, issued.secret)
     ended = {item["id"]: item for item in world.callbacks().list(pending_only=False)}
@@ -177,7 +177,8 @@ def test_deactivating_stops_tokens_and_cancels_pending_call_backs_at_once(
     assert ended[someone_else]["status"] == "pending", "other advocates' call-backs stay"
     assert callback_id not in world.scheduler.job_ids_for("gateway.callbacks.jobs:run_due")
     assert audit_trail(world)[-1] == (
-        "advocate.deactivated", (f"advocate={advocate_id}", "callbacks=1", "tokens=1"))
+        "advocate.deactivated", (f"advocate={advocate_id}", "callbacks=1", "sessions=0",
+                                 "tokens=1"))
 
 
 def test_reactivating_does_not_bring_old_tokens_back(world: AppContext) -> None:

@@ -71,7 +71,7 @@ def app(tmp_path: Path) -> Iterator[FastAPI]:
 
     @app.get("/test/echo")
     def echo(request: Request, username: str = "") -> HTMLResponse:
-        request.state.csrf_token = "token-from-the-session"  # noqa: S105
+        request.state.csrf_token = "token-from-the-session"
         return render(request, "sign_in.html", username=username,
                       notice=Notice("error", "Wrong username or password."))
 

@@ -93,7 +93,7 @@ def test_recurring_jobs_stored_under_their_old_paths_are_replaced_at_start(
     try:
         time.sleep(0.5)  # let the scheduler thread read the store once
         jobs = {job_id: world.scheduler.next_run(job_id) for job_id in world.scheduler.job_ids()}
-        assert set(jobs) == {"heartbeat", "retention", "selftest-nightly"}
+        assert set(jobs) == {"heartbeat", "retention", "selftest-nightly", "web-housekeeping"}
         assert world.scheduler.job_ids_for("gateway.calls.jobs:retention") == ["retention"]
         assert world.scheduler.job_ids_for("gateway.scheduling.scheduler:heartbeat") == [
             "heartbeat"]
