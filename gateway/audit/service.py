@@ -91,13 +91,14 @@ def append(
     participant: str | None = None,
     fields: Sequence[str] = (),
     now: datetime | None = None,
-    changes_preferences: bool = True,
+    changes_preferences: bool = False,
 ) -> AuditRecord:
     """Add one entry in the caller's unit of work (it commits with the change it records).
 
-    An entry about a participant re-seals their preferences' MAC, unless it records
-    something that changes no preference (``changes_preferences=False``: a code-word
-    check), which must not seal over an edit made behind SafeDial's back.
+    Only an entry recording a change to a participant's preferences
+    (``changes_preferences=True``) re-seals their MAC: any other entry about them (a
+    call, a call-back, a code-word check) must not seal over an edit made behind
+    SafeDial's back.
     """
     return _append(session, key=_key(session), actor=actor, action=action,
                    participant=participant, fields=fields, now=now,

@@ -155,7 +155,8 @@ class Callbacks:
                 row.updated_at = now
                 fields.append("pause_until")
             audit.append(session, actor=ACTOR, action="participant.other-person-answered",
-                         participant=participant_id, fields=fields, now=now)
+                         participant=participant_id, fields=fields, now=now,
+                         changes_preferences=True)
         log.info("someone else answered a call to %s: rule %s applied", participant_id, rule)
 
     def create(self, *, plan: CallbackPlan, participant_id: str, advocate_id: str,

@@ -82,10 +82,8 @@ def check_code_word(session: Session, *, keys: KeyRing, policy: AgencyPolicy,
     matched = same_code_word(spoken, on_file)
     audit.append(session, actor=advocate_id, action="participant.code-word-checked",
                  participant=participant_id,
-                 fields=[f"advocate={advocate_id}", f"matched={int(matched)}"], now=now,
-                 changes_preferences=False)
+                 fields=[f"advocate={advocate_id}", f"matched={int(matched)}"], now=now)
     if engaged:
         audit.append(session, actor=advocate_id, action="participant.code-word-throttled",
-                     participant=participant_id, fields=[f"advocate={advocate_id}"], now=now,
-                     changes_preferences=False)
+                     participant=participant_id, fields=[f"advocate={advocate_id}"], now=now)
     return matched

@@ -170,7 +170,7 @@ def create_participant(
     session.add(row)
     session.flush()
     audit.append(session, actor=actor, action="participant.created", participant=row.id,
-                 fields=changed, now=moment)
+                 fields=changed, now=moment, changes_preferences=True)
     return row.id
 
 
@@ -186,7 +186,7 @@ def update_participant(
     if changed:
         row.updated_at = moment
         audit.append(session, actor=actor, action="participant.updated", participant=row.id,
-                     fields=changed, now=moment)
+                     fields=changed, now=moment, changes_preferences=True)
         callbacks.void_for_participant(session, participant_id=row.id, actor=actor,
                                        reason="preferences-changed", now=moment)
     return changed

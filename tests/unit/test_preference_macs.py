@@ -1,6 +1,6 @@
 """What a participant agreed to cannot be changed in the database behind SafeDial's back.
 
-Each audited change re-seals the participant's preferences under the audit key;
+Each audited change to them re-seals the participant's preferences under the audit key;
 `audit verify` reports a direct edit of a window, the caller-ID mode or a
 voicemail agreement, and keeps passing for every change made through SafeDial.
 """
@@ -69,4 +69,19 @@ def test_a_preference_edited_in_the_database_is_reported_by_audit_verify(
 def test_a_removed_mac_is_reported_too(world: AppContext) -> None:
     participant_id = add_participant(world, windows=["mon-fri 09:00-17:00"])
     sql(world, "UPDATE participants SET prefs_mac = NULL WHERE id = ?", participant_id)
+    assert not intact(world)
+
+
+def test_a_later_call_or_call_back_about_them_does_not_seal_over_a_direct_edit(
+    world: AppContext,
+) -> None:
+    """Only a change to the preferences re-seals them: an edit made behind SafeDial's back
+    stays reported when an unrelated entry about the participant follows it."""
+    participant_id = add_participant(world, windows=["mon-fri 09:00-17:00"])
+    sql(world, "UPDATE participants SET caller_id = 'masked' WHERE id = ?", participant_id)
+    with world.db.unit_of_work() as session:
+        audit.append(session, actor="gateway", action="call.outcome.answered",
+                     participant=participant_id)
+        audit.append(session, actor="scheduler", action="callback.cancelled",
+                     participant=participant_id)
     assert not intact(world)
