@@ -266,3 +266,22 @@ def test_a_form_sent_as_anything_but_urlencoded_carries_no_token(
     response = client.post("/test/form", files={"upload": ("a.txt", b"x")},
                            data={"csrf_token": csrf_token(secret)})
     assert response.status_code == 403
+
+
+def test_a_signed_in_page_shows_who_and_a_sign_out_button_with_the_token(
+    world: AppContext, client: TestClient
+) -> None:
+    _, secret = signed_in_as(world, client)
+    html = client.get("/test/page").text
+    assert "Signed in as user-" in html
+    assert '<form class="sign-out" method="post" action="/sign-out">' in html
+    assert f'name="csrf_token" value="{csrf_token(secret)}"' in html
+    assert 'href="/admin/"' not in html
+    client.cookies.clear()
+    signed_in_as(world, client, role="admin")
+    assert 'href="/admin/"' in client.get("/test/page").text
+
+
+def test_signed_out_the_header_shows_no_account(client: TestClient) -> None:
+    html = client.get("/").text
+    assert "Signed in as" not in html and 'action="/sign-out"' not in html
