@@ -300,10 +300,12 @@ async def test_voicemail_duration_is_the_machine_legs_connected_time(
 
     assert report.outcome is Outcome.VOICEMAIL_LEFT
     (message,) = lab.far_end.recordings_of("machine")
-    # The machine was connected for its greeting, its beep and its recording.
+    # The machine was connected for its greeting, its beep and its recording. The leg's
+    # set-up and tear-down add some time on a loaded machine (seen: 1.02 s on two busy
+    # cores); 2 s still tells it apart from any span with the briefing in it (over 5 s).
     connected = sum(audio_stats(path).duration_s for path in (
         lab.far_end.sounds / "greeting.wav", lab.far_end.sounds / "beep.wav", message))
-    assert report.duration_s == pytest.approx(connected, abs=1.0)
+    assert report.duration_s == pytest.approx(connected, abs=2.0)
 
 
 
