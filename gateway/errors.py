@@ -19,8 +19,11 @@ Exception tree (class, error id, exit code, HTTP status)::
     │   ├── TokenExpired*         token-expired        2  401  older than [access] token_days
     │   ├── TokenRevoked*         token-revoked        2  401  an admin revoked the token
     │   ├── AccountDeactivated*   account-deactivated  2  401  the account was deactivated
-    │   └── SignInFailed*         sign-in-failed       2  401  wrong username or password (or code)
+    │   ├── SignInFailed*         sign-in-failed       2  401  wrong username or password (or code)
+    │   └── SignInRequired*       sign-in-required     2  401  a page needs a signed-in session
     ├── Forbidden                 forbidden            2  403  signed in, but not allowed
+    │   ├── PasswordChangeRequired* password-change-required 2 403 first choose a new password
+    │   └── FormRefused*          form-refused         2  403  a form without this session's token
     ├── TooManyAttempts           too-many-attempts    2  429  too many tries: wait, then again
     │   ├── SignInThrottled*      sign-in-throttled    2  429  too many failed sign-ins
     │   └── CodeWordThrottled*    code-word-throttled  2  429  too many code-word checks

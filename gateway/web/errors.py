@@ -3,7 +3,10 @@
 Each ``SafeDialError`` names its own ``http_status`` (see the tree in
 ``gateway.errors``), so one handler serves them all. Under ``/api/`` the answer is
 JSON; anywhere else it is a page in the reader's language (``error.html``), with the
-error's own plain words.
+catalogue's words for the error (``error.<error_id>``, ``_`` for ``-``) or else the
+error's own. On a page, "sign in first" and "choose a new password first" are
+redirects (303) to the page that does it. A ``TooManyAttempts`` says when to try
+again (``Retry-After``).
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
-from gateway.errors import BadInput, SafeDialError
+from gateway.errors import BadInput, SafeDialError, TooManyAttempts
 from gateway.validation import problems as plain_problems
 from gateway.web.pages.render import Notice, render, translator_for
+from gateway.web.pages.session import COOKIE, REDIRECTS, SignInRequired, clear_session_cookie
 
 
 def error_body(exc: SafeDialError) -> dict[str, object]:
@@ -41,12 +45,37 @@ def error_page(request: Request, status_code: int, text: str | None = None) -> R
                   notice=Notice("error", text))
 
 
+def retry_after(exc: SafeDialError) -> dict[str, str]:
+    """The ``Retry-After`` header of a ``TooManyAttempts`` that says how long to wait."""
+    seconds = exc.details.get("retry_after_s")
+    if isinstance(exc, TooManyAttempts) and isinstance(seconds, str) and seconds.isdigit():
+        return {"Retry-After": seconds}
+    return {}
+
+
+def domain_page(request: Request, exc: SafeDialError) -> Response:
+    """A domain error on a page: a redirect where it says where to go, else the error page
+    in the catalogue's words for it (or its own)."""
+    if isinstance(exc, REDIRECTS):
+        redirect = RedirectResponse(exc.location, status_code=303)
+        if isinstance(exc, SignInRequired) and COOKIE in request.cookies:
+            clear_session_cookie(redirect)  # a session that ended: forget its cookie
+        return redirect
+    t = translator_for(request)
+    key = "error." + exc.error_id.replace("-", "_")
+    text = t(key) if t.has(key) else exc.message
+    page = error_page(request, exc.http_status, text)
+    page.headers.update(retry_after(exc))
+    return page
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(SafeDialError)
     async def _domain(request: Request, exc: SafeDialError) -> Response:
         if not is_api(request):
-            return error_page(request, exc.http_status, exc.message)
-        return JSONResponse(status_code=exc.http_status, content=error_body(exc))
+            return domain_page(request, exc)
+        return JSONResponse(status_code=exc.http_status, content=error_body(exc),
+                            headers=retry_after(exc))
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:

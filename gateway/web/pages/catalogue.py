@@ -91,6 +91,10 @@ class Translator:
     def language(self) -> str:
         return self.catalogue.language
 
+    def has(self, key: str) -> bool:
+        """Whether the catalogues hold ``key`` (English does, when any does)."""
+        return key in self.english.strings
+
     def __call__(self, key: str, /, **values: object) -> str:
         text = self.catalogue.strings.get(key)
         if text is None:
