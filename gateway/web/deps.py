@@ -12,6 +12,7 @@ from gateway.errors import Forbidden, Unauthorized
 from gateway.people import access
 from gateway.people.caseload import Scope, scope_for
 from gateway.people.records import advocate_facts
+from gateway.web.pages.session import web_user
 from gateway.wiring import AppContext
 
 _bearer = HTTPBearer(auto_error=False)
@@ -51,19 +52,24 @@ Admin = Annotated[AdvocateFacts, Depends(require_admin)]
 
 
 def docs_reader(
+    request: Request,
     ctx: Context,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AdvocateFacts:
     """Who may read ``/api/docs`` and ``/api/openapi.json``: an admin; anyone else gets 401.
 
-    Today that is an admin's API token. The docs page is opened in a browser, which
-    sends a session cookie rather than a token: the session layer adds an admin's
-    signed-in session here (before the refusal), and nothing else needs to change.
+    An admin's API token, or (the page is opened in a browser) an admin's signed-in
+    web session (its cookie; one still to choose a new password does not count). Only
+    these two read-only routes take the cookie: the JSON API itself takes tokens only,
+    so no cookie a browser sends on its own can act there.
     """
     if credentials is not None and credentials.credentials:
         facts, role = current_user(ctx, credentials)
         if role is Role.ADMIN:
             return facts
+    user = web_user(request)
+    if user is not None and user.role is Role.ADMIN and not user.must_change_password:
+        return user.advocate
     raise Unauthorized("sign in as an admin to read the API description")
 
 

@@ -21,7 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from gateway.errors import BadInput, SafeDialError, TooManyAttempts
 from gateway.validation import problems as plain_problems
 from gateway.web.pages.render import Notice, render, translator_for
-from gateway.web.pages.session import COOKIE, REDIRECTS, SignInRequired, clear_session_cookie
+from gateway.web.pages.session import REDIRECTS
 
 
 def error_body(exc: SafeDialError) -> dict[str, object]:
@@ -57,10 +57,8 @@ def domain_page(request: Request, exc: SafeDialError) -> Response:
     """A domain error on a page: a redirect where it says where to go, else the error page
     in the catalogue's words for it (or its own)."""
     if isinstance(exc, REDIRECTS):
-        redirect = RedirectResponse(exc.location, status_code=303)
-        if isinstance(exc, SignInRequired) and COOKIE in request.cookies:
-            clear_session_cookie(redirect)  # a session that ended: forget its cookie
-        return redirect
+        # The cookie stays: it may be an admin's sign-in waiting for its code.
+        return RedirectResponse(exc.location, status_code=303)
     t = translator_for(request)
     key = "error." + exc.error_id.replace("-", "_")
     text = t(key) if t.has(key) else exc.message

@@ -102,19 +102,36 @@ def one_time_form(text: str) -> str:
     return _plain(text).strip().lower()
 
 
-def password_problem(password: str, *, username: str | None) -> str | None:
-    """Why a new password is refused, in words an advocate can act on; None if it is fine.
+#: Why a new password is refused: a stable rule id (pages show their own words for it)
+#: and words an advocate can act on.
+RULES: Final = {
+    "too-short": f"a password needs at least {MIN_LENGTH} characters (a few words work well)",
+    "too-long": f"a password may have at most {MAX_LENGTH} characters",
+    "only-spaces": "a password must not be only spaces",
+    "username": "a password must not be your username",
+    "same": "choose a new password, not the one you have now",
+}
+
+
+def broken_rule(password: str, *, username: str | None) -> str | None:
+    """The id (a key of ``RULES``) of the rule a new password breaks; None if it is fine.
 
     Length is what makes a password hard to guess; a passphrase of ordinary words is
     welcome. The username is the first thing anyone would try.
     """
     plain = _plain(password)
     if len(plain) < MIN_LENGTH:
-        return f"a password needs at least {MIN_LENGTH} characters (a few words work well)"
+        return "too-short"
     if len(plain) > MAX_LENGTH:
-        return f"a password may have at most {MAX_LENGTH} characters"
+        return "too-long"
     if not plain.strip():
-        return "a password must not be only spaces"
+        return "only-spaces"
     if username is not None and plain.strip().casefold() == username.casefold():
-        return "a password must not be your username"
+        return "username"
     return None
+
+
+def password_problem(password: str, *, username: str | None) -> str | None:
+    """Why a new password is refused, in words an advocate can act on; None if it is fine."""
+    rule = broken_rule(password, username=username)
+    return None if rule is None else RULES[rule]

@@ -280,9 +280,9 @@ def change_password(db: Database, *, keys: KeyRing, policy: AgencyPolicy,
         row, _session_id = _whose(session, policy, now, session_secret, advocate_id)
         if row is None:
             return SignInFailed("sign in again: this session has ended")
-        problem = passwords.password_problem(new, username=row.username)
-        if problem is not None:
-            return BadInput(problem)
+        rule = passwords.broken_rule(new, username=row.username)
+        if rule is not None:
+            return BadInput(passwords.RULES[rule], rule=rule)
         limits = _limits(keys, policy, row.username or row.id, client_address)
         engaged = _reserve(session, limits, now)
         return engaged if isinstance(engaged, SafeDialError) else (
@@ -299,8 +299,8 @@ def change_password(db: Database, *, keys: KeyRing, policy: AgencyPolicy,
         throttle.reset(session, limits.account.key)
         throttle.uncount(session, limits.address)
         if passwords.same_password(new, current, one_time=one_time):
-            return BadInput("choose a new password, not the one you have now"
-                            + (" (the one-time password)" if one_time else ""))
+            return BadInput(passwords.RULES["same"]
+                            + (" (the one-time password)" if one_time else ""), rule="same")
         row.password_hash = passwords.hash_password(new)
         row.password_one_time = False
         ended = end_all_sessions(session, advocate_id=row.id, now=now,

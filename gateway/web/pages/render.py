@@ -2,8 +2,9 @@
 
 It picks the language (``request.state.language`` when the session layer set one,
 else the browser's ``Accept-Language``, else English), hands the template that
-language's ``t(key, **values)``, the ``lang``/``dir`` of the page and the form's
-``csrf_token`` slot, and answers HTML. Jinja2 escapes every value (autoescape is on
+language's ``t(key, **values)``, the ``lang``/``dir`` of the page, the form's
+``csrf_token`` slot and the signed-in ``user`` (None when signed out: the header then
+shows no account), and answers HTML. Jinja2 escapes every value (autoescape is on
 for all templates) and an undefined name in a template is an error, not a blank.
 """
 
@@ -73,6 +74,12 @@ def csrf_token(request: Request) -> str:
     return str(getattr(request.state, "csrf_token", ""))
 
 
+def signed_in_user(request: Request) -> object | None:
+    """The ``WebUser`` the session layer found for this request (the header shows who is
+    signed in, and sign-out), or None."""
+    return getattr(request.state, "web_user", None)
+
+
 def translator_for(request: Request) -> Translator:
     """``t`` in the request's language, for words a route picks before rendering."""
     pages: Pages = request.app.state.pages
@@ -86,6 +93,6 @@ def render(request: Request, template: str | Template, *, status_code: int = 200
     pages: Pages = request.app.state.pages
     t = translator_for(request)
     values = {"lang": t.language, "dir": t.catalogue.direction, "t": t,
-              "csrf_token": csrf_token(request), **context}
+              "csrf_token": csrf_token(request), "user": signed_in_user(request), **context}
     html = pages.environment.get_template(template).render(values)
     return HTMLResponse(html, status_code=status_code, headers={"Content-Language": t.language})

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.responses import HTMLResponse
+from fastapi import APIRouter
 
-from gateway.web.pages.render import render
+from gateway.web.pages import account, admin, sign_in
 
 router = APIRouter(include_in_schema=False)
-
-
-@router.get("/")
-def sign_in_page(request: Request) -> HTMLResponse:
-    """The sign-in form, for anyone signed out (until sessions exist: everyone)."""
-    return render(request, "sign_in.html", username="")
+router.include_router(sign_in.router)
+router.include_router(account.router)
+router.include_router(admin.router)
