@@ -15,10 +15,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, StreamingResponse
 
 from gateway.errors import NotFound
-from gateway.web.deps import Context
 from gateway.web.pages.call_words import call_status
 from gateway.web.pages.render import render, translator_for
-from gateway.web.pages.session import SignedIn
+from gateway.web.pages.session import SignedIn, context_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -26,7 +25,8 @@ NO_SUCH_CALL = "no such call placed from your phone since SafeDial started"
 
 
 @router.get("/calls/{call_id}")
-def call_page(call_id: str, request: Request, ctx: Context, user: SignedIn) -> HTMLResponse:
+def call_page(call_id: str, request: Request, user: SignedIn) -> HTMLResponse:
+    ctx = context_of(request)
     state = ctx.call_book.get(call_id, advocate_id=user.advocate_id)
     if state is None:
         raise NotFound(NO_SUCH_CALL)
@@ -37,9 +37,10 @@ def call_page(call_id: str, request: Request, ctx: Context, user: SignedIn) -> H
 
 
 @router.get("/calls/{call_id}/events")
-def call_events(call_id: str, request: Request, ctx: Context, user: SignedIn
+def call_events(call_id: str, request: Request, user: SignedIn
                 ) -> StreamingResponse:
     """Each change of the call as an event ``{"text", "done"}``, until it has ended."""
+    ctx = context_of(request)
     if ctx.call_book.get(call_id, advocate_id=user.advocate_id) is None:
         raise NotFound(NO_SUCH_CALL)
     t = translator_for(request)

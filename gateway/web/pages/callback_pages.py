@@ -7,11 +7,10 @@ import re
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
-from gateway.web.deps import Context
 from gateway.web.pages import advocate_services as services
 from gateway.web.pages.card import callback_line
 from gateway.web.pages.render import Notice, render, translator_for
-from gateway.web.pages.session import CheckedForm, SignedIn, form_text
+from gateway.web.pages.session import CheckedForm, SignedIn, context_of, form_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -20,8 +19,9 @@ _PARTICIPANT_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 @router.get("/callbacks")
-def callbacks_page(request: Request, ctx: Context, user: SignedIn,
+def callbacks_page(request: Request, user: SignedIn,
                    cancelled: bool = False) -> HTMLResponse:
+    ctx = context_of(request)
     t = translator_for(request)
     zone = user.advocate.timezone
     items = [callback_line(t, item, zone) for item in services.pending_callbacks(ctx, user)]
@@ -30,9 +30,10 @@ def callbacks_page(request: Request, ctx: Context, user: SignedIn,
 
 
 @router.post("/callbacks/{callback_id}/cancel")
-def cancel_callback(callback_id: str, ctx: Context, user: SignedIn, form: CheckedForm
+def cancel_callback(callback_id: str, request: Request, user: SignedIn, form: CheckedForm
                     ) -> RedirectResponse:
     """Cancel, then back to where the advocate pressed it (303), which says so."""
+    ctx = context_of(request)
     services.cancel_callback(ctx, user, callback_id)
     back = form_text(form, "participant_id")
     if _PARTICIPANT_ID.fullmatch(back):

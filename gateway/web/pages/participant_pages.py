@@ -15,11 +15,10 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from gateway.calls.gate import CallRefused
 from gateway.domain.decision import Decision
 from gateway.people.code_word import CodeWordThrottled
-from gateway.web.deps import Context
 from gateway.web.pages import advocate_services as services
 from gateway.web.pages.card import build_card
 from gateway.web.pages.render import Notice, render, translator_for
-from gateway.web.pages.session import CheckedForm, SignedIn, form_text
+from gateway.web.pages.session import CheckedForm, SignedIn, context_of, form_text
 from gateway.web_auth.sessions import WebUser
 from gateway.wiring import AppContext
 
@@ -35,8 +34,9 @@ def search_page(request: Request, _user: SignedIn) -> HTMLResponse:
 
 
 @router.post("/participants")
-def search_results(request: Request, ctx: Context, user: SignedIn, form: CheckedForm
+def search_results(request: Request, user: SignedIn, form: CheckedForm
                    ) -> HTMLResponse:
+    ctx = context_of(request)
     query = form_text(form, "alias").strip()[:MAX_QUERY]
     if not query:
         notice = Notice("error", translator_for(request)("search.empty"))
@@ -64,17 +64,19 @@ def card_page(request: Request, ctx: AppContext, user: WebUser, participant_id: 
 
 
 @router.get("/participants/{participant_id}")
-def participant_card(participant_id: str, request: Request, ctx: Context, user: SignedIn,
+def participant_card(participant_id: str, request: Request, user: SignedIn,
                      cancelled: bool = False) -> HTMLResponse:
+    ctx = context_of(request)
     notice = Notice("info", translator_for(request)("card.callback_cancelled")) if cancelled \
         else None
     return card_page(request, ctx, user, participant_id, notice=notice)
 
 
 @router.post("/participants/{participant_id}/code-word")
-def code_word_check(participant_id: str, request: Request, ctx: Context, user: SignedIn,
+def code_word_check(participant_id: str, request: Request, user: SignedIn,
                     form: CheckedForm) -> HTMLResponse:
     """Match or no match; the word typed is never shown back, nor the one on file."""
+    ctx = context_of(request)
     t = translator_for(request)
     spoken = form_text(form, "spoken")
     if not spoken.strip():
@@ -93,10 +95,11 @@ def code_word_check(participant_id: str, request: Request, ctx: Context, user: S
 
 
 @router.post("/participants/{participant_id}/call")
-async def place_call(participant_id: str, request: Request, ctx: Context, user: SignedIn,
+async def place_call(participant_id: str, request: Request, user: SignedIn,
                      _form: CheckedForm) -> Response:
     """Allowed: the call starts and the browser follows it (303). Refused: the card
     again with the reasons (409); nothing was placed."""
+    ctx = context_of(request)
     try:
         call_id = await services.start_call(ctx, user, participant_id)
     except CallRefused as refused:
