@@ -31,7 +31,7 @@ from gateway.web.pages.session import COOKIE
 from gateway.wiring import AppContext
 from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
 from tests.support.pages import ALWAYS, Html, Session, never_now, sign_in, words
-from tests.support.world import add_participant
+from tests.support.world import SCOPED_POLICY, add_participant
 
 STAGES = (CallStage.BRIEFING, CallStage.CALLING_PARTICIPANT, CallStage.LEAVING_VOICEMAIL)
 SEEN = ["Calling you", "Briefing", "Calling the participant", "Leaving a voicemail",
@@ -308,3 +308,16 @@ def test_a_failed_call_ends_with_words_an_advocate_can_act_on(
         text = status_of(client.get(address).text)
     assert text == "Ended: The call could not be completed. Ask an admin to check the system."
 
+
+
+def test_under_scoping_calling_an_unassigned_participant_is_not_found_and_places_nothing(
+    world: AppContext, client: TestClient, phone: HeldPhone,
+) -> None:
+    world.policy = SCOPED_POLICY
+    theirs = add_participant(world, windows=ALWAYS)
+    me = sign_in(world, client)
+
+    response = client.post(f"/participants/{theirs}/call", data=me.form())
+
+    assert response.status_code == 404
+    assert phone.placed == [] and records.list_records(world.db) == []
