@@ -5,6 +5,8 @@ What the pages call (the JSON API keeps bearer tokens, ``gateway.people.access``
 - ``signin``: ``sign_in``, ``confirm_second_factor``, ``change_password`` (each runs its
   own units of work: a failed try is counted and audited before the error is raised),
   ``sign_out_everywhere``; errors ``SignInFailed`` (401), ``SignInThrottled`` (429).
+- ``first_password``: ``choose_first_password`` (the first password after a one-time
+  one, in the session that signed in with it).
 - ``sessions``: ``session_for`` (who a cookie's secret acts for, or None),
   ``awaiting_second_factor``, ``end_session`` (sign-out), ``end_all_sessions``,
   ``open_session``; ``WebUser``.

@@ -15,7 +15,12 @@ with how to install it, and a skip from anywhere is reported as a failure.
 
 from __future__ import annotations
 
+import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -34,9 +39,11 @@ from tests.support.browser import (
     serving,
     watch,
 )
-from tests.support.world import add_advocate, make_world
+from tests.support.numbers import ADVOCATE
+from tests.support.world import add_advocate, make_world, world_environment
 
 NewContext = Callable[..., BrowserContext]
+_USERNAMES = itertools.count(1)
 
 
 def _in_tier(item: pytest.Item) -> bool:
@@ -73,6 +80,50 @@ def admin_token(world: AppContext) -> str:
     admin_id = add_advocate(world, role="admin", phone="+12025550133")
     with world.db.unit_of_work() as session:
         return people.issue_token(session, actor="test", advocate_id=admin_id)
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account made with ``safedial advocate add --username`` (the contract)."""
+
+    advocate_id: str
+    username: str
+    one_time_password: str
+
+
+Safedial = Callable[..., list[str]]
+NewAccount = Callable[..., Account]
+
+
+@pytest.fixture(scope="session")
+def safedial(world: AppContext) -> Safedial:
+    """Runs the ``safedial`` command on the world (as an operator would, in its own
+    process); returns its output lines."""
+    env = {**os.environ, **world_environment(world.settings.key_file.parent)}
+
+    def run(*args: str) -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", "import sys; from gateway.cli.main import main; "
+             "sys.exit(main(sys.argv[1:]))", *args],
+            env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, f"safedial {' '.join(args)}: {done.stderr}"
+        return done.stdout.splitlines()
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def new_account(safedial: Safedial) -> NewAccount:
+    """Makes an account with a username of its own and a one-time password."""
+
+    def make(role: str = "advocate") -> Account:
+        username = f"{role}{next(_USERNAMES)}"
+        lines = safedial("advocate", "add", "--name", username.title(), "--phone",
+                         ADVOCATE, "--role", role, "--username", username)
+        return Account(advocate_id=lines[0], username=username,
+                       one_time_password=lines[-1])
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,8 @@
 """Test-only routes mounted beside the real app in the browser tier and for screenshots.
 
-They show templates that no real route shows yet (the first-sign-in form), a live
-status region fed by server-sent events through the real middleware stack, and a page
-with inline code that the CSP must refuse (so the tests prove they would notice).
+They show templates without a session (the first-sign-in form, for the screenshots),
+a live status region fed by server-sent events through the real middleware stack, and
+a page with inline code that the CSP must refuse (so the tests prove they would notice).
 """
 
 from __future__ import annotations

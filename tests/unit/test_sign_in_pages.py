@@ -447,3 +447,10 @@ def test_the_pages_never_log_what_was_typed(
     logged = caplog.text
     for secret in ("a wrong guess here", one_time, NEW, token, client.cookies[COOKIE]):
         assert secret not in logged
+
+
+def test_the_sign_in_forms_address_opened_by_itself_leads_to_the_sign_in_page(
+    client: TestClient
+) -> None:
+    response = client.get("/sign-in")
+    assert response.status_code == 303 and response.headers["location"] == "/"

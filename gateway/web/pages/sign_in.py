@@ -112,6 +112,12 @@ def start(request: Request) -> Response:
     return sign_in_page(request)
 
 
+@router.get("/sign-in")
+def sign_in_address() -> Response:
+    """The form's own address, reloaded or bookmarked: the sign-in page is at ``/``."""
+    return RedirectResponse("/", status_code=303)
+
+
 def _sign_in(request: Request, username: str, password: str) -> signin.SignedIn:
     ctx = context_of(request)
     signed = signin.sign_in(ctx.db, keys=ctx.keys, policy=ctx.policy, username=username,
