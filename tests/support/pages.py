@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -27,8 +28,6 @@ ALWAYS = ["mon-sun 00:00-24:00"]
 
 def never_now(zone: str = "America/Toronto") -> list[str]:
     """A one-hour window three days from today (in ``zone``): closed right now."""
-    from zoneinfo import ZoneInfo
-
     day = (datetime.now(ZoneInfo(zone)) + timedelta(days=3)).weekday()
     return [f"{DAYS[day]} 10:00-11:00"]
 
