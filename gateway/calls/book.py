@@ -29,6 +29,8 @@ class CallBook:
     def __init__(self) -> None:
         self._states: dict[str, dict[str, Any]] = {}
         self._advocates: dict[str, str] = {}
+        #: Whom each call is to (a pseudonymous id), for the advocate's page only.
+        self._participants: dict[str, str] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         #: Set (and replaced) whenever a call's state changes: wakes its watchers.
         self._changed: dict[str, asyncio.Event] = {}
@@ -43,12 +45,20 @@ class CallBook:
             return None
         return dict(state)
 
+    def participant_of(self, call_id: str, *, advocate_id: str | None) -> str | None:
+        """Whom the call is to, for the same readers as ``get`` (None if not known)."""
+        if self.get(call_id, advocate_id=advocate_id) is None:
+            return None
+        return self._participants.get(call_id)
+
     def run(self, call_id: str, call: Callable[[StageListener], Awaitable[CallReport]], *,
-            advocate_id: str) -> None:
+            advocate_id: str, participant_id: str | None = None) -> None:
         """Run ``call`` in the background and keep its state until it ends, however it ends.
 
         ``call`` is given the listener that moves the call's stage."""
         self._advocates[call_id] = advocate_id
+        if participant_id is not None:
+            self._participants[call_id] = participant_id
         self._changed[call_id] = asyncio.Event()
         self._set(call_id, {"call_id": call_id, "state": RINGING_ADVOCATE})
         task = asyncio.create_task(self._follow(call_id, call))

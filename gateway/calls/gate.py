@@ -30,10 +30,11 @@ from gateway.calls.models import (
     PreparedCall,
     StageListener,
 )
+from gateway.calls.pbx_check import pbx_reason
 from gateway.calls.ports import CallControl, CallOutcomeListener, ConnectCallControl
 from gateway.calls.prompting import discard_call_audio, prepare_call_audio
 from gateway.calls.service import place_call
-from gateway.domain.decision import Decision, decide
+from gateway.domain.decision import Decision, also_refused, decide
 from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import AdvocateFacts, LockState, ParticipantFacts
 from gateway.errors import INTERNAL_ERROR, Refused, SafeDialError
@@ -85,19 +86,37 @@ class CallGate:
     locks: Callable[[], LockState]
     clock: Clock = utc_now
 
+    # -- the decision before a call, shown on the advocate's page ------------------------
+    def preview(self, *, participant_id: str, advocate_id: str, actor: str) -> Decision:
+        """The first decision as it would be taken now, without placing anything.
+
+        The same facts, caseload rule (``NotFound`` outside it), lock and clock as
+        ``prepare``, plus the leak guard on the running PBX's config (a call would
+        fail on it), so the Call button is disabled exactly when pressing it would be
+        refused. Audited like the decision (``call.preview.allowed|refused`` with the
+        reason codes); it records no call, prepares no audio and reads no number.
+        """
+        decision, _, _ = self._first_decision(participant_id, advocate_id, self.clock(),
+                                              check_pbx=True)
+        self._audit_decision(actor=actor, participant_id=participant_id, decision=decision,
+                             stage="preview")
+        return decision
+
     # -- the first decision ------------------------------------------------------------
     def prepare(self, *, participant_id: str, advocate_id: str, actor: str,
-                kind: CallKind = CallKind.CALL, attempt: int = 0) -> PreparedCall:
+                kind: CallKind = CallKind.CALL, attempt: int = 0,
+                check_pbx: bool = False) -> PreparedCall:
         """First decision; the exact request the PBX must dial and its audio.
 
         Raises ``CallRefused`` (a call record says ``refused``) when the policy says no,
         and ``NotFound`` (nothing recorded) for a participant outside the caseload of the
-        advocate whose phone would ring.
+        advocate whose phone would ring. ``check_pbx`` also refuses, like ``preview``,
+        when the running PBX's config fails the leak guard (the web page's Call does;
+        ``run`` checks it again before dialling in any case).
         """
         now = self.clock()
-        participant, advocate = self._facts(participant_id, advocate_id)
-        self._require_caseload(participant_id, advocate_id)
-        decision = self._judge(participant, advocate, now)
+        decision, participant, advocate = self._first_decision(
+            participant_id, advocate_id, now, check_pbx=check_pbx)
         self._audit_decision(actor=actor, participant_id=participant_id, decision=decision,
                              stage="decision")
         call_id = str(uuid.uuid4())
@@ -218,6 +237,18 @@ class CallGate:
             records.set_next_action(self.db, call_id=prepared.call_id, next_action=next_action)
 
     # -- helpers -----------------------------------------------------------------------
+    def _first_decision(self, participant_id: str, advocate_id: str, now: datetime, *,
+                        check_pbx: bool
+                        ) -> tuple[Decision, ParticipantFacts, AdvocateFacts]:
+        """The decision before anything rings, with the facts it was taken on."""
+        participant, advocate = self._facts(participant_id, advocate_id)
+        self._require_caseload(participant_id, advocate_id)
+        decision = self._judge(participant, advocate, now)
+        unsafe = pbx_reason(self.verify_pbx_safe) if check_pbx else None
+        if unsafe is not None:
+            decision = also_refused(decision, unsafe)
+        return decision, participant, advocate
+
     def _facts(self, participant_id: str, advocate_id: str
                ) -> tuple[ParticipantFacts, AdvocateFacts]:
         with self.db.unit_of_work() as session:

@@ -7,7 +7,8 @@ own: a locked or unusable mode refuses the call.
 
 Reason codes (stable slugs): time-zone-unknown, no-window, paused, outside-window,
 participant-no-phone, advocate-inactive, advocate-no-phone, caller-id-locked,
-masked-number-missing.
+masked-number-missing; and, added by the gate from the PBX's config (``also_refused``),
+pbx-config-unsafe.
 """
 
 from __future__ import annotations
@@ -79,6 +80,16 @@ class Decision:
             "dial": self.dial.as_dict() if self.dial else None,
             "defaults_used": list(self.defaults_used),
         }
+
+
+def also_refused(decision: Decision, reason: Reason) -> Decision:
+    """``decision`` with one more reason to refuse (a check outside the pure rules).
+
+    Keeps every reason and the next safe time the rules found; an allowed decision
+    becomes refused and loses its dial settings.
+    """
+    return Decision(False, (*decision.reasons, reason), decision.next_safe_time, None,
+                    decision.defaults_used)
 
 
 def decide(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gateway.web.app import create_app
 from tests.browser import demo
+from tests.browser.advocate_screenshots import take_advocate_pages
 from tests.support.browser import chromium, serving
 from tests.support.world import make_world
 
@@ -40,6 +41,7 @@ def take(folder: Path) -> list[Path]:
                         page.screenshot(path=target, full_page=True)
                         context.close()
                         taken.append(target)
+                taken += take_advocate_pages(browser, folder, Path(root) / "desk", SIZES)
         finally:
             world.close()
     return taken

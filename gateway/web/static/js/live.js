@@ -5,7 +5,8 @@
 // {"text": "...", "done": true|false}; the text replaces the region's text (give the
 // region role="status" so it is read out) and "done" ends the stream. When the
 // stream fails before it is done, the page reloads after data-live-retry seconds
-// (default 5; 0 never), so it still shows the status the server knows.
+// (default 5; 0 never), so it still shows the status the server knows. Once done,
+// elements marked data-live-done-hidden (a "Refresh" link) are hidden.
 (function () {
   "use strict";
 
@@ -29,6 +30,10 @@
       if (update.done === true) {
         done = true;
         source.close();
+        Array.prototype.forEach.call(
+          document.querySelectorAll("[data-live-done-hidden]"),
+          function (element) { element.hidden = true; }
+        );
       }
     };
 
