@@ -25,8 +25,10 @@ from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
 from tests.support.world import SCOPED_POLICY, add_advocate, add_participant
 
 ALWAYS = ["mon-sun 00:00-24:00"]
-#: The advocate listens to the spoken briefing before the participant is dialled.
-BRIEFED_HOLD_MS = 20_000
+#: The advocate listens to the spoken briefing (about 12 s) before the participant is
+#: dialled, then stays on while machine detection listens to the lab phone, which sends
+#: no audio: detection then takes its whole analysis time (5 s) before it bridges.
+BRIEFED_HOLD_MS = 32_000
 ENDED = "Ended: They answered."
 #: The status region's words, in the order a call can pass through them.
 IN_ORDER = ["Calling you", "Briefing", "Calling the participant", "Connected",
@@ -90,12 +92,11 @@ def test_an_advocate_calls_from_the_web_and_neither_number_reaches_the_other_sid
         context.close()
     phones.stop()
 
-    # Each change once, in order, seen on the page while the call ran. ("Connected" may
-    # not be seen: the lab's sipp phone sends no audio, and on Asterisk 22 the machine
-    # detection then listens until the call ends, so the bridge is reported with the end.)
+    # Each change once, in order, seen on the page while the call ran.
     assert seen == [words for words in IN_ORDER if words in seen], seen
     assert seen[0] in ("Calling you", "Briefing"), seen
-    assert "Calling the participant" in seen, f"the live status did not follow the call: {seen}"
+    assert {"Calling the participant", "Connected"} <= set(seen), \
+        f"the live status did not follow the call: {seen}"
     dialogs = phones.dialogs()
     advocate_leg = [m for call in dialogs.calls_to(ADVOCATE) for m in call]
     participant_leg = [m for call in dialogs.calls_to(PARTICIPANT) for m in call]
