@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.domain.preferences import Role
-from gateway.errors import ExitCode
+from gateway.errors import ExitCode, SafeDialError
 from gateway.people import caseload
 from gateway.people import service as people
 from gateway.people.inputs import NewAdvocate, NewParticipant
@@ -49,6 +49,16 @@ def _account(session: Session, ctx: AppContext, *, keys: KeyRing, username: str,
 
 
 def main() -> int:
+    """Set the lab up; a refusal (settings, key file, a database others can read) is one
+    line on stderr naming what to do, and its exit code, never a traceback."""
+    try:
+        return _set_up()
+    except SafeDialError as exc:
+        print(f"lab set-up: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+def _set_up() -> int:
     settings = get_settings()
     if not settings.key_file.exists():
         init_key_file(settings.key_file)

@@ -65,3 +65,19 @@ def test_the_lab_advocate_has_the_lab_participant_in_their_caseload(
     with world.db.unit_of_work() as session:
         assert caseload.advocates_of(session, participant_id) == [advocate_id], "no second"
     world.close()
+
+
+def test_a_returning_labs_database_others_can_read_is_one_clear_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An older lab's database made before files were private: the set-up refuses it and
+    says how to fix it (chmod 600), as every command does."""
+    world = world_for_cli(tmp_path, monkeypatch)
+    world.db.dispose()
+    (tmp_path / "safedial.db").chmod(0o644)
+
+    assert bootstrap.main() == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("lab set-up: ") and "chmod 600" in err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
