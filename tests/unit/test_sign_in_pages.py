@@ -394,6 +394,26 @@ def test_sign_out_everywhere_ends_every_session_of_the_account(
         assert there.get("/").status_code == 200, "the other computer is signed out too"
 
 
+def test_a_session_that_ended_elsewhere_is_explained_once_on_the_sign_in_page(
+    world: AppContext, app: FastAPI
+) -> None:
+    """Idle, too old, signed out on another computer or the account stopped: the
+    advocate is told why they see the sign-in page, once, and the browser forgets it."""
+    account(world)
+    with browser(app) as here, browser(app) as there:
+        sign_in(here)
+        sign_in(there)
+        token = form_token(here.get("/change-password").text)
+        here.post("/sign-out-everywhere", data={"csrf_token": token})
+
+        first = there.get("/")
+        assert "You were signed out." in first.text
+        assert set_cookie(first, "__Host-safedial").startswith('__Host-safedial="";')
+        assert "You were signed out." not in there.get("/").text
+    with browser(app) as fresh:
+        assert "You were signed out." not in fresh.get("/").text
+
+
 def test_an_advocate_gets_the_403_page_on_admin_and_signed_out_goes_to_sign_in(
     world: AppContext, client: TestClient
 ) -> None:

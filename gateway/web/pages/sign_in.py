@@ -109,7 +109,15 @@ def start(request: Request) -> Response:
     if user is not None:
         return RedirectResponse(landing(must_change_password=user.must_change_password),
                                 status_code=303)
-    return sign_in_page(request)
+    stale = session_secret(request)
+    if stale is None or _awaiting(request, stale):
+        return sign_in_page(request)
+    # The browser still holds a session that ended without a sign-out here (idle, too
+    # old, signed out elsewhere, the account stopped): say so once, and forget it.
+    page = sign_in_page(request, notice=Notice("info", translator_for(request)(
+        "sign_in.ended")))
+    clear_session_cookie(page)
+    return page
 
 
 @router.get("/sign-in")
