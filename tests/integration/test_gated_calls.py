@@ -153,7 +153,7 @@ async def test_a_pause_recorded_while_the_advocate_answers_stops_the_participant
                                   fields=changes({"pause_until": (inside + timedelta(days=5))
                                                   .date()}),
                                   callbacks=world.callbacks())
-    phone = carrier_phones({ADVOCATE: Answer(hold_ms=3000), PARTICIPANT: Answer()})
+    phone = carrier_phones({ADVOCATE: Answer(hold_ms=10000), PARTICIPANT: Answer()})
     async with world.call_control() as control:
         report = await asyncio.wait_for(
             gate.run(prepared, control=control, participant_id=participant_id,
