@@ -30,6 +30,7 @@ from gateway.people import service as people
 from gateway.web.app import create_app
 from gateway.wiring import AppContext
 from tests.browser import demo
+from tests.support.advocate_web import signed_in_context, with_password
 from tests.support.browser import (
     DESKTOP,
     REPORT_CSP_VIOLATIONS,
@@ -182,3 +183,39 @@ def problems(page: Page, app_url: str) -> list[str]:
 def axe_page(new_context: NewContext) -> Page:
     """A page whose context bypasses the CSP, so axe-core can be injected."""
     return new_context(bypass_csp=True).new_page()
+
+
+@dataclass(frozen=True)
+class SignedInAdmin:
+    """An admin of the session's world, signed in in a fresh browser context."""
+
+    advocate_id: str
+    username: str
+    context: BrowserContext
+
+    def new_page(self) -> Page:
+        return self.context.new_page()
+
+
+NewAdmin = Callable[..., SignedInAdmin]
+
+
+@pytest.fixture
+def new_admin(new_context: NewContext, app_url: str, world: AppContext) -> NewAdmin:
+    """Makes a new admin account (a username, its own password) signed in at
+    ``app_url`` in a fresh context (``options``: e.g. ``bypass_csp=True`` for axe)."""
+
+    def make(**options: Any) -> SignedInAdmin:
+        admin_id = add_advocate(world, role="admin", phone="+12025550134")
+        username = f"admin{next(_USERNAMES)}"
+        with_password(world, admin_id, username)
+        return SignedInAdmin(admin_id, username,
+                             signed_in_context(new_context, app_url, world, admin_id,
+                                               **options))
+
+    return make
+
+
+@pytest.fixture
+def admin(new_admin: NewAdmin) -> SignedInAdmin:
+    return new_admin()

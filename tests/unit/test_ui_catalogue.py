@@ -117,6 +117,24 @@ def test_a_folder_without_english_or_a_bad_file_is_refused(tmp_path: Path) -> No
         load_catalogue(tmp_path / "de.toml")
 
 
+def test_an_area_of_the_app_keeps_its_strings_in_a_part_beside_the_language(
+    tmp_path: Path
+) -> None:
+    write(tmp_path, "en", '[a]\nhello = "Hello"\n')
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "admin.toml").write_text('[admin.x]\ntitle = "Admin"\n')
+    t = translator(load_catalogues(tmp_path), "en")
+    assert (t("a.hello"), t("admin.x.title")) == ("Hello", "Admin")
+
+
+def test_a_key_defined_in_two_parts_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "en", '[a]\nhello = "Hello"\n')
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "again.toml").write_text('[a]\nhello = "Hi"\n')
+    with pytest.raises(CatalogueError, match="already defined"):
+        load_catalogues(tmp_path)
+
+
 @pytest.mark.parametrize(("header", "expected"), [
     (None, "en"),
     ("", "en"),

@@ -1,12 +1,15 @@
-"""The admins' pages under ``/admin/``: a landing page for now (the admin pages are
-the next issue); advocates get the 403 page (``AdminSignedIn``)."""
+"""The admins' home page at ``/admin/``: where each admin task lives.
+
+Every admin page is rendered with ``admin_frame.render_admin`` (the admin menu and
+the privacy banner) and takes ``AdminSignedIn``: an advocate gets the 403 page.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
-from gateway.web.pages.render import render
+from gateway.web.pages.admin_frame import render_admin
 from gateway.web.pages.session import AdminSignedIn
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -14,4 +17,4 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 
 @router.get("/")
 def admin_home(request: Request, _admin: AdminSignedIn) -> HTMLResponse:
-    return render(request, "admin.html", api_docs="/api/docs")
+    return render_admin(request, "admin.html", section="", api_docs="/api/docs")

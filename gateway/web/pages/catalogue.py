@@ -8,6 +8,11 @@ plain text: templates escape them like any other value.
 
 A key missing from another language falls back to English; a key missing from
 English is a bug and raises (the tests check every key the templates use).
+
+A language's strings may be split: ``<tag>.toml`` (with the ``[meta]`` table) plus
+any ``<tag>/*.toml`` beside it, one file per area of the app (the admin pages keep
+theirs in ``en/admin_*.toml``), so areas are edited without touching each other. A
+key defined in two files is a bug and is refused.
 """
 
 from __future__ import annotations
@@ -56,20 +61,31 @@ def _flatten(table: Mapping[str, Any], prefix: str, where: Path) -> dict[str, st
     return flat
 
 
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogueError(f"{path.name}: {exc}") from exc
+
+
 def load_catalogue(path: Path) -> Catalogue:
+    """``<tag>.toml`` and the parts in the ``<tag>/`` folder beside it, as one catalogue."""
     language = path.stem
     if not _TAG.match(language):
         raise CatalogueError(f"{path.name}: the file name is not a language tag")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise CatalogueError(f"{path.name}: {exc}") from exc
+    data = _read(path)
     meta = data.pop("meta", {})
     direction = meta.get("direction", "ltr")
     if direction not in ("ltr", "rtl") or not isinstance(meta.get("name"), str):
         raise CatalogueError(f"{path.name}: [meta] needs a name and direction ltr or rtl")
+    strings = _flatten(data, "", path)
+    for part in sorted((path.parent / language).glob("*.toml")):
+        for key, value in _flatten(_read(part), "", part).items():
+            if key in strings:
+                raise CatalogueError(f"{language}/{part.name}: {key} is already defined")
+            strings[key] = value
     return Catalogue(language=language, name=meta["name"], direction=direction,
-                     strings=_flatten(data, "", path))
+                     strings=strings)
 
 
 def load_catalogues(folder: Path) -> dict[str, Catalogue]:
