@@ -248,6 +248,20 @@ def test_verify_after_an_entry_was_edited_in_the_database_says_which_and_when(
     assert "Traceback" not in page.text
 
 
+def test_verify_after_preferences_were_edited_in_the_database_says_whose(
+    world: AppContext, rose: str
+) -> None:
+    with world.db.unit_of_work() as session:
+        session.execute(text("UPDATE participants SET voicemail = 'none' WHERE id = :p"),
+                        {"p": rose})
+    with client_for(world) as client:
+        admin = admin_in(world, client)
+        page = client.post("/admin/audit/verify", data=admin.form())
+    alert = " ".join(Html(page.text).one("div", role="alert").text.split())
+    assert alert.startswith("The audit log is broken:"), alert
+    assert f"participant {rose}: preferences changed outside SafeDial" in alert
+
+
 def test_verify_without_the_form_token_is_refused(world: AppContext) -> None:
     with client_for(world) as client:
         admin_in(world, client)
