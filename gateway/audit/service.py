@@ -21,7 +21,7 @@ import hmac
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from gateway.storage.audit_mark import AuditMark, Mark
@@ -144,6 +144,27 @@ def records(session: Session, participant: str | None = None) -> list[AuditRecor
     if participant is not None:
         query = query.where(AuditRow.participant == participant)
     return [_to_record(row) for row in session.scalars(query)]
+
+
+def newest(session: Session, *, participant: str | None = None,
+           action_prefix: str | None = None, limit: int = 100, offset: int = 0
+           ) -> tuple[list[AuditRecord], int]:
+    """Entries newest first (one participant's, or actions starting with
+    ``action_prefix``), ``limit`` of them from ``offset``, and how many match in all."""
+    conditions = []
+    if participant is not None:
+        conditions.append(AuditRow.participant == participant)
+    if action_prefix is not None:
+        conditions.append(AuditRow.action.startswith(action_prefix, autoescape=True))
+    total = session.scalar(select(func.count()).select_from(AuditRow).where(*conditions)) or 0
+    query = (select(AuditRow).where(*conditions).order_by(AuditRow.seq.desc())
+             .limit(limit).offset(offset))
+    return [_to_record(row) for row in session.scalars(query)], total
+
+
+def entry_time(session: Session, seq: int) -> str | None:
+    """When entry ``seq`` says it was written (it may itself be the altered one)."""
+    return session.scalar(select(AuditRow.at).where(AuditRow.seq == seq))
 
 
 def verify(session: Session) -> ChainCheck:

@@ -5,15 +5,16 @@ A retention job deletes records older than the policy's days.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from gateway.calls.models import CallKind, CallReport, NextAction, Outcome, PreparedCall
 from gateway.people.caseload import EVERYONE, Scope, assigned_ids
 from gateway.storage.db import Database
-from gateway.storage.tables import CallRecordRow, as_utc
+from gateway.storage.tables import AdvocateRow, CallRecordRow, ParticipantRow, as_utc
 
 
 def record_refusal(db: Database, *, call_id: str, participant_id: str, advocate_id: str,
@@ -75,6 +76,64 @@ def list_records(db: Database, *, participant_id: str | None = None,
              "voicemail_reason": row.voicemail_reason, "next_action": row.next_action}
             for row in session.scalars(query)
         ]
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """One call record as admins read it: ids, the alias and advocate's name when they
+    are still on file (None once erased or removed), times in UTC; never a number."""
+
+    call_id: str
+    participant_id: str
+    alias: str | None
+    advocate_id: str
+    advocate_name: str | None
+    kind: str
+    started_at: datetime
+    ended_at: datetime | None
+    outcome: str
+    next_action: str | None
+    masked_fallback_used: bool
+    other_person_answered: bool
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """The records that match a filter, newest first, and how many match in all."""
+
+    lines: list[RecordLine]
+    total: int
+
+
+def find_records(db: Database, *, outcome: str | None = None, since: datetime | None = None,
+                 until: datetime | None = None, limit: int = 100, offset: int = 0
+                 ) -> RecordPage:
+    """Admins' view of the records: ``outcome`` exactly, started in ``[since, until)``,
+    newest first, ``limit`` of them from ``offset``."""
+    conditions = []
+    if outcome is not None:
+        conditions.append(CallRecordRow.outcome == outcome)
+    if since is not None:
+        conditions.append(CallRecordRow.started_at >= since)
+    if until is not None:
+        conditions.append(CallRecordRow.started_at < until)
+    query = (select(CallRecordRow, ParticipantRow.alias, AdvocateRow.display_name)
+             .outerjoin(ParticipantRow, ParticipantRow.id == CallRecordRow.participant_id)
+             .outerjoin(AdvocateRow, AdvocateRow.id == CallRecordRow.advocate_id)
+             .where(*conditions)
+             .order_by(CallRecordRow.started_at.desc(), CallRecordRow.id)
+             .limit(limit).offset(offset))
+    with db.unit_of_work() as session:
+        total = session.scalar(select(func.count()).select_from(CallRecordRow)
+                               .where(*conditions)) or 0
+        lines = [
+            RecordLine(row.id, row.participant_id, alias, row.advocate_id, name, row.kind,
+                       as_utc(row.started_at),
+                       as_utc(row.ended_at) if row.ended_at else None, row.outcome,
+                       row.next_action, row.masked_fallback_used, row.other_person_answered)
+            for row, alias, name in session.execute(query)
+        ]
+    return RecordPage(lines, total)
 
 
 def purge_records(db: Database, *, retention_days: int, now: datetime) -> int:
