@@ -19,6 +19,7 @@ from gateway.audit import service as audit
 from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import DropProtocolKind, drop_options_problem
 from gateway.errors import BadInput
+from gateway.people import discussions
 from gateway.people.access import issue_token as issue_token
 from gateway.people.caseload import EVERYONE, Scope, assigned_ids, require_visible
 from gateway.people.duplicates import refuse_duplicate_alias, refuse_duplicate_phone
@@ -258,6 +259,7 @@ def erase_participant(session: Session, *, actor: str, participant_id: str,
     moment = now or datetime.now(UTC)
     callbacks.void_for_participant(session, participant_id=participant_id, actor=actor,
                                    reason="participant-erased", now=moment)
+    discussions.forget(session, participant_id)
     session.execute(delete(ParticipantRow).where(ParticipantRow.id == participant_id))
     audit.append(session, actor=actor, action="participant.erased", participant=participant_id,
                  now=moment)
