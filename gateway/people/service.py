@@ -19,6 +19,7 @@ from gateway.audit import service as audit
 from gateway.domain.policy import AgencyPolicy
 from gateway.domain.preferences import DropProtocolKind, drop_options_problem
 from gateway.errors import BadInput
+from gateway.people import discussions
 from gateway.people.access import issue_token as issue_token
 from gateway.people.caseload import EVERYONE, Scope, assigned_ids, require_visible
 from gateway.people.duplicates import refuse_duplicate_alias, refuse_duplicate_phone
@@ -38,7 +39,7 @@ from gateway.people.records import (
 from gateway.phone import PhoneNumber
 from gateway.prompts.linter import lint_cover_reason
 from gateway.storage.keyring import KeyRing
-from gateway.storage.tables import AdvocateRow, ParticipantRow
+from gateway.storage.tables import AdvocateRow, CallbackRow, CallRecordRow, ParticipantRow
 
 PHONE_PURPOSE = "participant.phone"
 CODE_WORD_PURPOSE = "participant.code_word"
@@ -253,11 +254,20 @@ def participant_phone(session: Session, *, keys: KeyRing, participant_id: str) -
 
 def erase_participant(session: Session, *, actor: str, participant_id: str,
                       callbacks: PendingCallbacks, now: datetime | None = None) -> None:
-    """Remove every trace but the audit entry saying the pseudonymous id was erased."""
+    """Remove every trace but the audit log saying the pseudonymous id was erased.
+
+    Pending call-backs are voided first (their scheduled jobs go), then their rows,
+    the call records, the discussions and the participant row are deleted: what the
+    README promises ("everything but an audit entry"), whatever the database's
+    foreign-key enforcement.
+    """
     get_participant_row(session, participant_id)
     moment = now or datetime.now(UTC)
     callbacks.void_for_participant(session, participant_id=participant_id, actor=actor,
                                    reason="participant-erased", now=moment)
+    discussions.forget(session, participant_id)
+    session.execute(delete(CallbackRow).where(CallbackRow.participant_id == participant_id))
+    session.execute(delete(CallRecordRow).where(CallRecordRow.participant_id == participant_id))
     session.execute(delete(ParticipantRow).where(ParticipantRow.id == participant_id))
     audit.append(session, actor=actor, action="participant.erased", participant=participant_id,
                  now=moment)

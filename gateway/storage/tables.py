@@ -217,6 +217,23 @@ class CaseloadRow(Base):
     assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PreferenceDiscussionRow(Base):
+    """Who recorded one of a participant's preferences (as discussed with them), and when.
+
+    ``discussed_by`` is the admin's advocate id (or the CLI's actor); the row goes
+    with the participant (erased with them).
+    """
+
+    __tablename__ = "preference_discussions"
+
+    participant_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("participants.id", ondelete="CASCADE"), primary_key=True
+    )
+    preference: Mapped[str] = mapped_column(String(32), primary_key=True)
+    discussed_by: Mapped[str] = mapped_column(String(64))
+    discussed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class KeyFileBindingRow(Base):
     """The fingerprint of the key file this database's ciphertexts belong to (one row).
 

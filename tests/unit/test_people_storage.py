@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import select
 
 from gateway.audit import service as audit
+from gateway.callbacks.planning import CallbackPlan
 from gateway.errors import BadInput, NotFound
 from gateway.people import service as people
 from gateway.people.rotation import reencrypt_all
 from gateway.storage.keyring import DecryptionError, KeyRing, init_key_file
-from gateway.storage.tables import Base
+from gateway.storage.tables import Base, CallbackRow, CallRecordRow
 from gateway.wiring import AppContext
 from tests.support.numbers import ADVOCATE, PARTICIPANT, number_forms
 from tests.support.world import (
@@ -94,6 +98,16 @@ def test_a_wrong_key_fails_loudly(world: AppContext, tmp_path: Path) -> None:
 
 def test_erase_leaves_no_trace_but_the_audit_entry(world: AppContext) -> None:
     participant_id = add_participant(world, alias="Unique-Alias-7")
+    advocate_id = add_advocate(world)
+    moment = datetime.now(UTC)
+    plan = CallbackPlan(attempt=1, max_attempts=3, not_before=moment, run_at=moment)
+    world.callbacks().create(plan=plan, participant_id=participant_id,
+                             advocate_id=advocate_id, origin_call_id=str(uuid.uuid4()),
+                             now=moment)
+    with world.db.unit_of_work() as session:
+        session.add(CallRecordRow(id=str(uuid.uuid4()), participant_id=participant_id,
+                                  advocate_id=advocate_id, kind="call", started_at=moment,
+                                  ended_at=moment, outcome="answered"))
     with world.db.unit_of_work() as session:
         people.erase_participant(session, actor="test", participant_id=participant_id,
                                  callbacks=world.callbacks())
@@ -103,6 +117,9 @@ def test_erase_leaves_no_trace_but_the_audit_entry(world: AppContext) -> None:
             people.get_participant_row(session, participant_id)
         entries = audit.records(session, participant=participant_id)
         assert [entry.action for entry in entries][-1] == "participant.erased"
+        for table in (CallRecordRow, CallbackRow):
+            assert session.scalars(select(table).where(
+                table.participant_id == participant_id)).all() == [], table
         assert audit.verify(session).ok
     raw = database_bytes(world)
     assert b"Unique-Alias-7" not in raw

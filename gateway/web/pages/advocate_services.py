@@ -9,7 +9,8 @@ page routes only parse, call one of these, and render.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,9 +19,10 @@ from gateway.callbacks.agenda import PendingCallback, pending_for_advocate
 from gateway.domain.code_word import code_word_due_for_rotation
 from gateway.domain.decision import Decision
 from gateway.domain.windows import zone_or_none
-from gateway.people import code_word
+from gateway.people import code_word, discussions
 from gateway.people import service as people
 from gateway.people.caseload import Scope, scope_for
+from gateway.people.discussions import Discussion
 from gateway.people.records import get_participant_row, preferences_of
 from gateway.web_auth.sessions import WebUser
 from gateway.wiring import AppContext
@@ -34,6 +36,8 @@ class CardFacts:
     decision: Decision
     rotation_due: bool
     callbacks: list[PendingCallback]
+    #: Who recorded each preference with the participant, and when.
+    discussions: Mapping[str, Discussion] = field(default_factory=dict)
 
 
 def scope_of(ctx: AppContext, user: WebUser) -> Scope:
@@ -57,6 +61,7 @@ def card_facts(ctx: AppContext, user: WebUser, participant_id: str, *,
         view = people.show_participant(session, policy=ctx.policy,
                                        participant_id=participant_id, scope=scope)
         prefs = preferences_of(get_participant_row(session, participant_id))
+        talked = discussions.discussions_of(session, participant_id)
     today = datetime.now(zone_or_none(user.advocate.timezone) or ZoneInfo("UTC")).date()
     if decision is None:
         decision = ctx.gate().preview(participant_id=participant_id,
@@ -65,7 +70,8 @@ def card_facts(ctx: AppContext, user: WebUser, participant_id: str, *,
         view=view, decision=decision,
         rotation_due=code_word_due_for_rotation(prefs, ctx.policy, today),
         callbacks=pending_for_advocate(ctx.db, advocate_id=user.advocate_id, scope=scope,
-                                       participant_id=participant_id))
+                                       participant_id=participant_id),
+        discussions=talked)
 
 
 def check_code_word(ctx: AppContext, user: WebUser, participant_id: str, spoken: str) -> bool:

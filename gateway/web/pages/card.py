@@ -15,6 +15,7 @@ from typing import Any
 from gateway.callbacks.agenda import PendingCallback
 from gateway.domain.decision import Decision
 from gateway.domain.windows import parse_window_spec
+from gateway.people.discussions import Discussion
 from gateway.web.pages import rule_words
 from gateway.web.pages.catalogue import Translator
 from gateway.web.pages.when import moment, window
@@ -26,6 +27,8 @@ class Rule:
 
     text: str
     default: bool = False
+    #: "Discussed with <name> on <date>" once an admin recorded it from the participant form.
+    discussed: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Card:
     code_word_on_file: bool
     rotation_due: bool
     callbacks: tuple[CallbackLine, ...]
+    windows_discussed: str | None = None
 
 
 #: Refusals about when to call: the next safe time answers them.
@@ -101,14 +105,26 @@ def callback_line(t: Translator, item: PendingCallback, advocate_zone: str) -> C
                         t("callbacks.attempt", attempt=item.attempt, of=item.max_attempts))
 
 
-def _rule(entry: Mapping[str, Any], words: str) -> Rule:
-    return Rule(words, default="note" in entry)
+def discussed_line(t: Translator, discussion: Discussion | None) -> str | None:
+    """Who recorded a preference and on what day (UTC), or None."""
+    if discussion is None:
+        return None
+    return t("admin_participants.discussed", name=discussion.by,
+             date=f"{discussion.at:%Y-%m-%d}")
 
 
 def build_card(t: Translator, view: Mapping[str, Any], decision: Decision, *,
                advocate_zone: str, rotation_due: bool,
-               callbacks: Sequence[PendingCallback]) -> Card:
-    """The card for ``view`` (``show_participant``'s record) and the preview ``decision``."""
+               callbacks: Sequence[PendingCallback],
+               discussions: Mapping[str, Discussion] | None = None) -> Card:
+    """The card for ``view`` (``show_participant``'s record) and the preview ``decision``;
+    ``discussions``: who recorded each preference (``gateway.people.discussions``)."""
+    talked = discussions or {}
+
+    def _rule(name: str, words: str) -> Rule:
+        return Rule(words, default="note" in view[name],
+                    discussed=discussed_line(t, talked.get(name)))
+
     zone = str(view["timezone"])
     mode = str(view["caller_id"]["value"])
     pause = view.get("pause_until")
@@ -123,15 +139,16 @@ def build_card(t: Translator, view: Mapping[str, Any], decision: Decision, *,
         readiness=readiness,
         windows=tuple(window(t, w) for spec in view["windows"] for w in parse_window_spec(spec)),
         pause_until=pause,
-        voicemail=_rule(view["voicemail"], rule_words.voicemail(t, view["voicemail"]["value"])),
+        voicemail=_rule("voicemail", rule_words.voicemail(t, view["voicemail"]["value"])),
         voicemail_extras=rule_words.voicemail_extras(t, view),
-        on_drop=_rule(view["on_drop"], rule_words.on_drop(t, view["on_drop"])),
-        caller_id=_rule(view["caller_id"], rule_words.caller_id(t, mode)),
+        on_drop=_rule("on_drop", rule_words.on_drop(t, view["on_drop"])),
+        caller_id=_rule("caller_id", rule_words.caller_id(t, mode)),
         fallback=rule_words.fallback(t, bool(view["masked_fallback"]), mode),
-        if_other_answers=_rule(view["if_other_answers"],
+        if_other_answers=_rule("if_other_answers",
                                rule_words.if_other_answers(t, view["if_other_answers"]["value"])),
         cover_reason_on_file=bool(view["cover_reason_on_file"]),
         code_word_on_file=bool(view["code_word_on_file"]),
         rotation_due=rotation_due,
         callbacks=tuple(callback_line(t, item, advocate_zone) for item in callbacks),
+        windows_discussed=discussed_line(t, talked.get("windows")),
     )

@@ -55,7 +55,7 @@ def card_page(request: Request, ctx: AppContext, user: WebUser, participant_id: 
     facts = services.card_facts(ctx, user, participant_id, decision=decision)
     card = build_card(translator_for(request), facts.view, facts.decision,
                       advocate_zone=user.advocate.timezone, rotation_due=facts.rotation_due,
-                      callbacks=facts.callbacks)
+                      callbacks=facts.callbacks, discussions=facts.discussions)
     page = render(request, "advocate/participant_card.html", status_code=status_code,
                   card=card, notice=notice, code_word=code_word,
                   rotation_days=ctx.policy.code_word_rotation_days)
