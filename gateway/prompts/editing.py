@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from gateway.domain.policy import AgencyPolicy
-from gateway.errors import BadInput
 from gateway.prompts.linter import lint_script
 from gateway.prompts.templates import (
     KIND_FIELDS,
@@ -108,40 +107,35 @@ def sample_values(*, policy: AgencyPolicy, callback_number: str) -> dict[str, st
     return values
 
 
-class RecordingRefused(BadInput):
-    """An uploaded recording is not one Asterisk plays as it is; ``reason`` says why."""
-
-    error_id = "recording-refused"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(f"the recording was refused: {reason}", reason=reason)
-        self.reason = reason
+def refused_recording(reason: str) -> PromptError:
+    """An uploaded recording Asterisk cannot play as it is; ``details["reason"]`` says why."""
+    return PromptError(f"the recording was refused: {reason}", reason=reason)
 
 
 def check_recording(data: bytes) -> float:
-    """The recording's length in seconds, or ``RecordingRefused`` with the reason code.
+    """The recording's length in seconds, or a ``PromptError`` with the reason code.
 
     Reasons: ``too-large``, ``not-wav``, ``not-pcm`` (compressed, or unreadable),
     ``wrong-format`` (not 16-bit mono 8000 Hz), ``truncated``, ``too-short``, ``too-long``.
     """
     if len(data) > MAX_RECORDING_BYTES:
-        raise RecordingRefused("too-large")
+        raise refused_recording("too-large")
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
-        raise RecordingRefused("not-wav")
+        raise refused_recording("not-wav")
     try:
         with wave.open(io.BytesIO(data), "rb") as wav:
             channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
             frames = wav.getnframes()
             samples = wav.readframes(frames)
     except (wave.Error, EOFError):
-        raise RecordingRefused("not-pcm") from None
+        raise refused_recording("not-pcm") from None
     if channels != 1 or width != 2 or rate != RECORDING_RATE:
-        raise RecordingRefused("wrong-format")
+        raise refused_recording("wrong-format")
     if len(samples) != frames * width:
-        raise RecordingRefused("truncated")
+        raise refused_recording("truncated")
     duration = frames / rate
     if duration < RECORDING_MIN_S:
-        raise RecordingRefused("too-short")
+        raise refused_recording("too-short")
     if duration > RECORDING_MAX_S:
-        raise RecordingRefused("too-long")
+        raise refused_recording("too-long")
     return duration

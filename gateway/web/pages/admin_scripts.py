@@ -20,9 +20,10 @@ from gateway.prompts.editing import (
     MAX_SCRIPT_CHARS,
     RECORDING_MAX_S,
     RECORDING_MIN_S,
-    RecordingRefused,
     Verdict,
+    refused_recording,
 )
+from gateway.prompts.templates import PromptError
 from gateway.web.pages import script_services as services
 from gateway.web.pages import script_words as words
 from gateway.web.pages.admin_frame import render_admin
@@ -72,11 +73,10 @@ def script_save(language: str, prompt: str, request: Request, admin: AdminSigned
     ctx = context_of(request)
     ref = _editable(request, language, prompt)
     text = form_text(form, "text")
-    try:
-        services.save(ctx, admin, ref, text)
-    except services.ScriptRefused as refused:
+    found = services.save(ctx, admin, ref, text)
+    if not found.passes:
         t = translator_for(request)
-        return _page(request, ref, text=text, verdict=refused.verdict, status_code=422,
+        return _page(request, ref, text=text, verdict=found, status_code=422,
                      notice=Notice("error", t("admin_scripts.notice.refused")), checked=True)
     return _back(ref, "saved")
 
@@ -108,10 +108,11 @@ async def recording_upload(language: str, prompt: str, request: Request,
     data = await uploaded_bytes(form, "recording", MAX_RECORDING_BYTES)
     try:
         if data is None or not data:
-            raise RecordingRefused("missing")
+            raise refused_recording("missing")
         services.upload(ctx, admin, ref, data)
-    except RecordingRefused as refused:
-        notice = Notice("error", words.recording_refused(t, refused.reason))
+    except PromptError as refused:
+        notice = Notice("error", words.recording_refused(t, str(refused.details.get(
+            "reason", ""))))
         return _page(request, ref, text=services.current_text(ctx, ref),
                      verdict=services.current_verdict(ctx, ref) if ref.editable else None,
                      notice=notice, status_code=422)

@@ -22,26 +22,9 @@ from gateway.prompts.editing import (
     sample_values,
     verdict,
 )
-from gateway.prompts.templates import render_text
+from gateway.prompts.templates import PromptError, render_text
 from gateway.web_auth.sessions import WebUser
 from gateway.wiring import AppContext
-
-
-class ScriptRefused(BadInput):
-    """The linter refused a script: nothing was saved. ``verdict`` says why."""
-
-    error_id = "script-refused"
-
-    def __init__(self, found: Verdict) -> None:
-        super().__init__("the linter refused the script: " + ", ".join(found.problems),
-                         problems=",".join(found.problems))
-        self.verdict = found
-
-
-class NotPlayable(BadInput):
-    """The briefing is made per call (alias, code word): there is no sample to play."""
-
-    error_id = "not-playable"
 
 
 @dataclass(frozen=True)
@@ -79,12 +62,13 @@ def current_verdict(ctx: AppContext, ref: PromptRef) -> Verdict:
 
 
 def save(ctx: AppContext, user: WebUser, ref: PromptRef, text: str) -> Verdict:
-    """Save a draft the linter passes; ``ScriptRefused`` (nothing saved) otherwise."""
+    """Save a draft only if the linter passes it; the verdict either way (refused: nothing
+    was saved)."""
     if not ref.editable:
         raise BadInput("this prompt's text cannot be edited here")
     found = check(ctx, ref, text)
     if not found.passes:
-        raise ScriptRefused(found)
+        return found
     with ctx.db.unit_of_work() as session:
         audit.append(session, actor=user.advocate.advocate_id, action="prompt.script.saved",
                      fields=_fields(ref))
@@ -101,7 +85,8 @@ def restore(ctx: AppContext, user: WebUser, ref: PromptRef) -> None:
 
 
 def upload(ctx: AppContext, user: WebUser, ref: PromptRef, data: bytes) -> None:
-    """Store a checked recording of a fixed prompt; ``RecordingRefused`` changes nothing."""
+    """Store a checked recording of a fixed prompt; a refused one (``PromptError`` with
+    ``details["reason"]``) changes nothing."""
     if not ref.recordable:
         raise BadInput("this prompt cannot be replaced by a recording")
     check_recording(data)
@@ -121,8 +106,8 @@ def remove_recording(ctx: AppContext, user: WebUser, ref: PromptRef) -> None:
 
 def audio(ctx: AppContext, ref: PromptRef) -> Path:
     """A WAV of what a call would play (sample values in the fields), from the cache."""
-    if ref.kind == "briefing":
-        raise NotPlayable("the briefing is made for each call and has no sample to play")
+    if ref.kind == "briefing":  # made per call (alias, code word): no sample to play
+        raise PromptError("the briefing is made for each call and has no sample to play")
     prompts = prompts_of(ctx)
     cache = ctx.settings.prompt_cache_dir or layout_for(ctx.settings).sounds / "cache"
     key = ctx.keys.prompt_cache_key
