@@ -137,6 +137,9 @@ class Settings(BaseModel):
     dialplans_dir: Path = _PROJECT / "dialplans"
     #: Voicemail scripts, briefings, notices and human recordings, per language.
     prompts_dir: Path = _PROJECT / "prompts"
+    #: Admins' edited scripts and uploaded recordings (the web pages write only here, never
+    #: into ``prompts_dir``); None: ``prompts-edited`` beside the key file (the state folder).
+    edited_prompts_dir: Path | None = None
     #: Rendered prompt audio (texts without personal data); default: in the runtime folder.
     prompt_cache_dir: Path | None = None
     asterisk_binary: str = "/usr/sbin/asterisk"
@@ -282,6 +285,16 @@ class Settings(BaseModel):
         if self.rtp_end <= self.rtp_start:
             raise ValueError("SAFEDIAL_RTP_END must be above SAFEDIAL_RTP_START")
         return self
+
+    @property
+    def edited_prompts(self) -> Path:
+        """Where the admin pages keep edited scripts and uploaded recordings."""
+        return self.edited_prompts_dir or self.key_file.parent / "prompts-edited"
+
+    @property
+    def prompt_roots(self) -> tuple[Path, Path]:
+        """The prompt folders a call reads, in order: admins' edits, then the prompts."""
+        return (self.edited_prompts, self.prompts_dir)
 
     @property
     def advocate_display_number(self) -> PhoneNumber:

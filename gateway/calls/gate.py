@@ -131,7 +131,7 @@ class CallGate:
         sounds = layout_for(self.settings).sounds
         audio = prepare_call_audio(folder=sounds / "calls" / call_id,
                                    cache=self.settings.prompt_cache_dir or sounds / "cache",
-                                   prompts=self.settings.prompts_dir,
+                                   prompts=self.settings.prompt_roots,
                                    participant=participant, advocate=advocate,
                                    dial=decision.dial, policy=self.policy,
                                    defaults_used=decision.defaults_used,

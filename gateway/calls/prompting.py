@@ -27,6 +27,7 @@ from gateway.prompts import (
     render_text,
     voicemail_template,
 )
+from gateway.prompts.templates import PromptRoots
 from gateway.storage.private import make_private_folder
 
 NOTICES = ("notice-not-reached", "notice-voicemail-left", "notice-voicemail-not-left")
@@ -51,7 +52,7 @@ def _place(source: Path, folder: Path, name: str) -> Path:
 def prepare_call_audio(
     *, folder: Path, cache: Path, participant: ParticipantFacts, advocate: AdvocateFacts,
     dial: DialSettings, policy: AgencyPolicy, defaults_used: tuple[str, ...] = (),
-    cache_key: bytes, callback_number: str = "", prompts: Path | None = None,
+    cache_key: bytes, callback_number: str = "", prompts: PromptRoots = None,
     cover_reason: str | None = None,
 ) -> CallAudio:
     """``callback_number`` is the masked number: the only one a voicemail may ever give.
@@ -59,7 +60,8 @@ def prepare_call_audio(
     ``cover_reason`` is the participant's agreed reason for calling (decrypted for
     this call only): spoken to the advocate in the briefing, never to the far end.
 
-    ``prompts`` is the prompts folder (settings); None means the shipped one.
+    ``prompts`` is the prompts folders (settings' ``prompt_roots``: admins' edits, then
+    the prompts folder); None means the shipped one.
     ``cache_key`` names the shared cache's files (``KeyRing.prompt_cache_key``).
     """
     make_private_folder(folder)  # it will hold the alias and cover reason, spoken
@@ -103,7 +105,7 @@ def prepare_call_audio(
 
 def _voicemail(folder: Path, cache: Path, cache_key: bytes, participant: ParticipantFacts,
                advocate: AdvocateFacts, dial: DialSettings, policy: AgencyPolicy,
-               callback_number: str, prompts: Path | None) -> Path:
+               callback_number: str, prompts: PromptRoots) -> Path:
     language = participant.preferences.language or advocate.language
     template = voicemail_template(dial.voicemail, language, base=prompts)
     if template is None:

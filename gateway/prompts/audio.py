@@ -22,7 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.prompts.templates import SHIPPED_PROMPTS, PromptError, language_candidates
+from gateway.prompts.templates import (
+    PromptError,
+    PromptRoots,
+    language_candidates,
+    prompt_roots,
+)
 from gateway.storage.private import make_private_folder
 
 TIMEOUT_S = 30
@@ -82,21 +87,17 @@ def render_audio(
 
 
 def human_recording(
-    name: str, language: str, base: Path, cache_dir: Path, *, name_key: bytes, sox: str = "sox"
+    name: str, language: str, base: PromptRoots, cache_dir: Path, *, name_key: bytes,
+    sox: str = "sox"
 ) -> Path | None:
-    """The admin's recording ``<base>/recordings/<lang>/<name>.wav`` as 8 kHz mono, or None.
+    """The admin's recording ``<root>/recordings/<lang>/<name>.wav`` as 8 kHz mono, or None.
 
     Looks in the exact language tag, then the primary subtag (not English: a recording in
-    another language would be the wrong prompt). Converted once into the cache, keyed by
-    the recording's content, so replacing the file takes effect.
+    another language would be the wrong prompt), in each root in order. Converted once
+    into the cache, keyed by the recording's content, so replacing the file takes effect.
     """
-    if name in NOT_RECORDABLE or not _NAME.fullmatch(name):
-        return None
-    for candidate in language_candidates(language, fallback=False):
-        source = base / "recordings" / candidate / f"{name}.wav"
-        if source.is_file():
-            break
-    else:
+    source = recording_file(name, language, base)
+    if source is None:
         return None
     digest = hashlib.sha256(source.read_bytes()).digest()
 
@@ -107,12 +108,24 @@ def human_recording(
                    make)
 
 
+def recording_file(name: str, language: str, base: PromptRoots) -> Path | None:
+    """The human recording that stands in for prompt ``name`` in this language, or None."""
+    if name in NOT_RECORDABLE or not _NAME.fullmatch(name):
+        return None
+    for candidate in language_candidates(language, fallback=False):
+        for root in prompt_roots(base):
+            source = root / "recordings" / candidate / f"{name}.wav"
+            if source.is_file():
+                return source
+    return None
+
+
 def prompt_audio(
     kind_or_name: str,
     text: str,
     language: str,
     cache_dir: Path,
-    base: Path | None = None,
+    base: PromptRoots = None,
     *,
     name_key: bytes,
     espeak: str = "espeak-ng",
@@ -124,8 +137,7 @@ def prompt_audio(
     ``kind_or_name`` is ``Template.prompt_name`` (``generic``, ``notice-not-reached``,
     ``script-appointment``); pass ``Template.language`` as the language.
     """
-    root = base if base is not None else SHIPPED_PROMPTS
-    recorded = human_recording(kind_or_name, language, root, cache_dir, name_key=name_key,
+    recorded = human_recording(kind_or_name, language, base, cache_dir, name_key=name_key,
                                sox=sox)
     if recorded is not None:
         return recorded

@@ -22,9 +22,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from gateway.prompts.templates import PromptError, find_language_file, read_lines
+from gateway.prompts.templates import PromptError, PromptRoots, find_language_file, read_lines
 
 _PHONE_LIKE = re.compile(r"\d(?:[\s.()/\-\u2010-\u2015\u2212\u066b\u066c]*\d){6,}")
 _DROP = re.compile(
@@ -52,7 +51,7 @@ def lint_script(
     organisation_names: Sequence[str],
     allow_organisation: bool,
     allow_number: bool,
-    base: Path | None = None,
+    base: PromptRoots = None,
 ) -> list[LintProblem]:
     """Every problem with a rendered voicemail text; an empty list means it may be left."""
     folded = fold(text)
@@ -100,7 +99,7 @@ def check_script(
     organisation_names: Sequence[str],
     allow_organisation: bool,
     allow_number: bool,
-    base: Path | None = None,
+    base: PromptRoots = None,
 ) -> None:
     """``lint_script`` for callers that want an exception: PromptError with every problem."""
     problems = lint_script(text, language=language, advocate_name=advocate_name,
@@ -112,7 +111,7 @@ def check_script(
                           problems=",".join(p.code for p in problems))
 
 
-def reason_phrases(language: str, base: Path | None = None) -> list[str]:
+def reason_phrases(language: str, base: PromptRoots = None) -> list[str]:
     """The phrases that give a reason for the call, from ``<lang>/reason-phrases.txt``."""
     path = find_language_file("reason-phrases.txt", language, base)
     return read_lines(path) if path is not None else []

@@ -17,7 +17,7 @@ import re
 import string
 import tomllib
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +79,19 @@ class Template:
 #: The prompts shipped with the project; ``SAFEDIAL_PROMPTS_DIR`` (settings) names others.
 SHIPPED_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
+#: Where prompts are looked up: one folder, folders in order (the first that has a file
+#: for a language wins: admins' edits before the shipped text), or None for the shipped.
+PromptRoots = Path | Sequence[Path] | None
+
+
+def prompt_roots(base: PromptRoots) -> list[Path]:
+    """The folders ``base`` names, in the order they are searched."""
+    if base is None:
+        return [SHIPPED_PROMPTS]
+    if isinstance(base, Path):
+        return [base]
+    return list(base)
+
 
 def language_candidates(language: str, *, fallback: bool = True) -> list[str]:
     """Exact tag, then primary subtag, then (with ``fallback``) English.
@@ -97,18 +110,23 @@ def language_candidates(language: str, *, fallback: bool = True) -> list[str]:
     return out
 
 
-def find_language_file(relative: str, language: str, base: Path | None = None) -> Path | None:
-    """The first ``<base>/<lang>/<relative>`` that exists, following the fallback order."""
-    root = base if base is not None else SHIPPED_PROMPTS
+def find_language_file(relative: str, language: str, base: PromptRoots = None) -> Path | None:
+    """The first ``<root>/<lang>/<relative>`` that exists, following the fallback order.
+
+    The language comes first: an edit of the English text never stands in for the
+    shipped French one; within one language, the roots are tried in their order.
+    """
+    roots = prompt_roots(base)
     for candidate in language_candidates(language):
-        path = root / candidate / relative
-        if path.is_file():
-            return path
+        for root in roots:
+            path = root / candidate / relative
+            if path.is_file():
+                return path
     return None
 
 
 def load_template(
-    kind: str, language: str, name: str | None = None, base: Path | None = None
+    kind: str, language: str, name: str | None = None, base: PromptRoots = None
 ) -> Template:
     """Load ``prompts/<lang>/<kind>.txt`` (or ``scripts/<name>.txt`` for ``script``)."""
     if kind not in KINDS:
@@ -130,16 +148,15 @@ def load_template(
     return _parse(kind, name, path)
 
 
-def available_scripts(language: str, base: Path | None = None) -> list[str]:
+def available_scripts(language: str, base: PromptRoots = None) -> list[str]:
     """Names of the approved scripts reachable for this language (with fallback)."""
-    root = base if base is not None else SHIPPED_PROMPTS
-    names = {p.stem for c in language_candidates(language) for p in (root / c / "scripts").glob(
-        "*.txt") if _SLUG.fullmatch(p.stem)}
+    names = {p.stem for c in language_candidates(language) for root in prompt_roots(base)
+             for p in (root / c / "scripts").glob("*.txt") if _SLUG.fullmatch(p.stem)}
     return sorted(names)
 
 
 def voicemail_template(
-    rule: VoicemailRule, language: str, base: Path | None = None
+    rule: VoicemailRule, language: str, base: PromptRoots = None
 ) -> Template | None:
     """The template a voicemail rule leaves, or ``None`` for ``none``."""
     if rule.kind is VoicemailKind.NONE:
@@ -182,7 +199,12 @@ def clean_value(value: str) -> str:
 
 def read_lines(path: Path) -> list[str]:
     """Non-empty, non-comment lines of a prompt file, NFC-normalised."""
-    text = unicodedata.normalize("NFC", path.read_text(encoding="utf-8"))
+    return spoken_lines(path.read_text(encoding="utf-8"))
+
+
+def spoken_lines(text: str) -> list[str]:
+    """Non-empty, non-comment lines of a prompt's text, NFC-normalised."""
+    text = unicodedata.normalize("NFC", text)
     lines = (line.strip() for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
@@ -247,7 +269,7 @@ def briefing_values(
     has_code_word: bool,
     language: str,
     *,
-    base: Path | None = None,
+    base: PromptRoots = None,
     limits: CallbackLimits = DEFAULT_CALLBACK_LIMITS,
     voicemail_default: bool = False,
     drop_default: bool = False,
@@ -310,7 +332,7 @@ class _Say:
         return self._phrases[section, key].format_map(values)
 
 
-def _phrase_book(language: str, base: Path | None) -> _Say:
+def _phrase_book(language: str, base: PromptRoots) -> _Say:
     path = find_language_file("phrases.toml", language, base)
     if path is None:
         raise PromptError(f"no phrases.toml for language {language!r}")

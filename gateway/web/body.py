@@ -2,14 +2,18 @@
 
 A body over ``MAX_BODY_BYTES`` is refused while it is still arriving (no record
 is larger, and parsing a huge body would stall every live call on this one
-process). A JSON object with a key written twice is refused: the parser would
-keep the last one silently, so ``{"caller_id": "withhold", "caller_id": "masked"}``
-could mean something other than what an admin read before sending it.
+process). The few routes that take a file (``LARGER_BODIES``: a recorded prompt)
+have their own, still bounded, limit. A JSON object with a key written twice is
+refused: the parser would keep the last one silently, so
+``{"caller_id": "withhold", "caller_id": "masked"}`` could mean something other
+than what an admin read before sending it.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -19,6 +23,11 @@ from gateway.errors import BadInput
 from gateway.web.errors import error_body
 
 MAX_BODY_BYTES = 64 * 1024
+#: Routes (full-path patterns) allowed a larger body, and their limit: a recorded prompt
+#: (a minute of 8 kHz 16-bit mono is under 1 MiB) with its form's other fields.
+LARGER_BODIES: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"/admin/scripts/[A-Za-z0-9-]{1,35}/[a-z0-9_-]{1,80}/recording"), 2 * 1024 * 1024),
+)
 
 
 class RequestTooLarge(BadInput):
@@ -51,18 +60,28 @@ def body_problem(body: bytes) -> BadInput | None:
 class BodyRules:
     """ASGI middleware: the size limit while reading, then the duplicate-key rule."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES,
+                 larger: Sequence[tuple[re.Pattern[str], int]] = LARGER_BODIES) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = tuple(larger)
+
+    def limit_for(self, path: str) -> int:
+        """The body limit of a route: its own when ``larger`` names it, else the default."""
+        for pattern, limit in self.larger:
+            if pattern.fullmatch(path):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope.get("path", ""))
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length", b"0")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send, self._too_large())
+        if declared.isdigit() and int(declared) > max_bytes:
+            await self._refuse(scope, receive, send, self._too_large(max_bytes))
             return
         chunks: list[bytes] = []
         size = 0
@@ -73,8 +92,8 @@ class BodyRules:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send, self._too_large())
+            if size > max_bytes:
+                await self._refuse(scope, receive, send, self._too_large(max_bytes))
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -85,8 +104,9 @@ class BodyRules:
             return
         await self.app(scope, _replay(body, receive), send)
 
-    def _too_large(self) -> RequestTooLarge:
-        return RequestTooLarge(f"the request body is larger than {self.max_bytes // 1024} KiB")
+    @staticmethod
+    def _too_large(max_bytes: int) -> RequestTooLarge:
+        return RequestTooLarge(f"the request body is larger than {max_bytes // 1024} KiB")
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, exc: BadInput) -> None:

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-#: Only this server's own files; no inline script or style, no plugin, no frame,
-#: forms post only here, and ``<base>`` cannot redirect relative addresses.
+#: Only this server's own files (media: a prompt's audio, played on the admin pages);
+#: no inline script or style, no plugin, no frame, forms post only here, and ``<base>``
+#: cannot redirect relative addresses.
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self'",
+    "media-src 'self'",
     "font-src 'self'",
     "connect-src 'self'",
     "form-action 'self'",

@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from gateway.web.pages import (
     admin_participants,
     admin_records,
+    admin_scripts,
     call_pages,
     callback_pages,
     participant_pages,
@@ -31,5 +32,6 @@ def install(app: FastAPI) -> None:
         callback_pages,
         admin_participants,
         admin_records,
+        admin_scripts,
     ):
         app.include_router(pages.router)
