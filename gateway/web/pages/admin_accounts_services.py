@@ -33,12 +33,6 @@ from gateway.web_auth import accounts
 from gateway.wiring import AppContext
 
 
-class OwnAccount(Refused):
-    """An admin acting on their own account where the pages do not allow it."""
-
-    error_id = "own-account"
-
-
 @dataclass(frozen=True)
 class Token:
     """An API token as the account page lists it (never its secret)."""
@@ -215,7 +209,7 @@ def save_details(ctx: AppContext, *, actor: str, advocate_id: str, details: Deta
 def deactivate(ctx: AppContext, *, actor: str, advocate_id: str) -> dict[str, Any]:
     """Stop the account at once (tokens, web sessions, call-backs: ``access``)."""
     if advocate_id == actor:
-        raise OwnAccount("you cannot deactivate your own account: ask another admin")
+        raise Refused("you cannot deactivate your own account: ask another admin")
     with ctx.db.unit_of_work() as session:
         return access.deactivate_advocate(session, actor=actor, advocate_id=advocate_id,
                                           callbacks=ctx.callbacks())
@@ -229,7 +223,7 @@ def reactivate(ctx: AppContext, *, actor: str, advocate_id: str) -> dict[str, An
 def reset_password(ctx: AppContext, *, actor: str, advocate_id: str) -> str:
     """A new one-time password (shown once); every web session of the account ends."""
     if advocate_id == actor:
-        raise OwnAccount("you cannot reset your own password here: use Change password")
+        raise Refused("you cannot reset your own password here: use Change password")
     with ctx.db.unit_of_work() as session:
         return accounts.issue_one_time_password(session, actor=actor,
                                                 advocate_id=advocate_id,
