@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
 from gateway.web.pages import (
+    admin_accounts,
     admin_participants,
     admin_records,
     admin_scripts,
@@ -27,6 +28,7 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     for pages in (
+        admin_accounts,
         participant_pages,
         call_pages,
         callback_pages,
