@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from gateway.web.pages import call_pages, callback_pages, participant_pages
+from gateway.web.pages import admin_privacy, call_pages, callback_pages, participant_pages
 from gateway.web.pages.render import STATIC, build_pages
 from gateway.web.pages.routes import router
 
@@ -19,5 +19,5 @@ def install(app: FastAPI) -> None:
     app.state.pages = build_pages()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
-    for pages in (participant_pages, call_pages, callback_pages):
+    for pages in (participant_pages, call_pages, callback_pages, admin_privacy):
         app.include_router(pages.router)
