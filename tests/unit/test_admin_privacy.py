@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ from gateway.callerid import CallerIdMode
 from gateway.domain.selftest import CanaryReading
 from gateway.storage.tables import AuditRow, SelftestResultRow
 from gateway.web.app import create_app
+from gateway.web.pages.catalogue import translator
+from gateway.web.pages.privacy_words import age_words
+from gateway.web.pages.render import build_pages
 from gateway.wiring import AppContext
 from tests.support.canary import Canary, private_canary, run_selftest, selftest_with
 from tests.support.numbers import AGENCY, CANARY, MASKED
@@ -248,3 +252,11 @@ def test_an_unknown_run_is_not_found(world: AppContext) -> None:
         page = client.get("/admin/privacy/runs/00000000-0000-0000-0000-000000000000")
         events = client.get("/admin/privacy/runs/00000000-0000-0000-0000-000000000000/events")
     assert page.status_code == events.status_code == 404
+
+
+def test_ages_read_in_words_from_just_now_to_days() -> None:
+    t = translator(build_pages().catalogues, "en")
+    now = datetime(2026, 3, 9, 12, 0, tzinfo=UTC)
+    assert [age_words(t, now - age, now) for age in (
+        timedelta(seconds=5), timedelta(minutes=42), timedelta(hours=30), timedelta(days=3)
+    )] == ["just now", "42 minutes ago", "30 hours ago", "3 days ago"]

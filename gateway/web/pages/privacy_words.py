@@ -78,8 +78,10 @@ def reason_words(t: Translator, verdict: str, check: str | None,
 
 
 def age_words(t: Translator, then: datetime, now: datetime) -> str:
-    """How long ago, roughly: minutes under an hour, hours under two days, then days."""
+    """How long ago, roughly: "just now", minutes under an hour, hours under two days, then days."""
     age = max(now - then, timedelta(0))
+    if age < timedelta(minutes=1):
+        return t("admin_privacy.age.now")
     if age < timedelta(hours=1):
         return t("admin_privacy.age.minutes", minutes=str(int(age.total_seconds() // 60)))
     if age < timedelta(days=2):
