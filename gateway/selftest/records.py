@@ -63,6 +63,13 @@ def latest(session: Session, mode: CallerIdMode) -> SelftestResultRow | None:
     return results[-1] if results else None
 
 
+def recent(session: Session, mode: CallerIdMode, *, limit: int) -> list[SelftestResultRow]:
+    """The mode's last ``limit`` results, newest first (the admin's history)."""
+    query = (select(SelftestResultRow).where(SelftestResultRow.mode == mode.value)
+             .order_by(SelftestResultRow.at.desc(), SelftestResultRow.id.desc()).limit(limit))
+    return list(session.scalars(query))
+
+
 def clear(session: Session, *, mode: CallerIdMode, actor: str, at: datetime) -> None:
     session.add(LockClearanceRow(mode=mode.value, actor=actor, cleared_at=at))
 

@@ -68,8 +68,12 @@ class SelfTest:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     async def run(self, modes: Sequence[CallerIdMode], *, trigger: str,
-                  actor: str = "system:selftest", run_id: str | None = None) -> RunReport:
-        """Test each mode; raises ``PbxUnavailable`` (after recording ``inconclusive``)."""
+                  actor: str = "system:selftest", run_id: str | None = None,
+                  on_verdict: Callable[[Judgement], None] | None = None) -> RunReport:
+        """Test each mode; raises ``PbxUnavailable`` (after recording ``inconclusive``).
+
+        ``on_verdict`` is told each mode's judgement once it is recorded (live progress).
+        """
         self.require_canary()
         run_id = run_id or str(uuid.uuid4())
         judgements: list[Judgement] = []
@@ -79,6 +83,8 @@ class SelfTest:
             unavailable = unavailable or error
             self._keep(run_id, judgement, trigger=trigger, actor=actor)
             judgements.append(judgement)
+            if on_verdict is not None:
+                on_verdict(judgement)
         if unavailable is not None:
             raise unavailable
         return RunReport(run_id, tuple(judgements))

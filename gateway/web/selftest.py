@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict
 
 from gateway.callerid import CallerIdMode
-from gateway.errors import NotFound, SafeDialError
+from gateway.errors import NotFound
 from gateway.selftest import records
 from gateway.selftest.locks import MODES
 from gateway.web.deps import Admin, Context, User
@@ -32,18 +31,8 @@ async def start_selftest(ctx: Context, _admin: Admin,
                          body: SelftestRequest | None = None) -> SelftestStarted:
     """Start a self-test now; its verdicts appear at ``GET /api/selftest/{run_id}``."""
     modes = [body.mode] if body and body.mode else list(MODES)
-    selftest = ctx.selftest()
-    selftest.require_canary()  # refuse (422) before answering 202
-    run_id = str(uuid.uuid4())
-
-    async def run() -> object:
-        try:
-            return await selftest.run(modes, trigger="on-demand", actor=_admin.advocate_id,
-                                      run_id=run_id)
-        except SafeDialError:
-            return None  # e.g. the PBX is down: recorded as inconclusive, the lock follows
-
-    ctx.selftest_runs.start(run_id, run)
+    run_id = ctx.selftest_runs.start_on_demand(ctx.selftest(), modes,
+                                               actor=_admin.advocate_id)  # 422 before 202
     return SelftestStarted(run_id=run_id)
 
 

@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from gateway.web.pages import (
     admin_accounts,
     admin_participants,
+    admin_privacy,
     admin_records,
     admin_scripts,
     call_pages,
@@ -33,6 +34,7 @@ def install(app: FastAPI) -> None:
         call_pages,
         callback_pages,
         admin_participants,
+        admin_privacy,
         admin_records,
         admin_scripts,
     ):
