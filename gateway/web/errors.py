@@ -18,10 +18,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
-from gateway.errors import BadInput, SafeDialError, TooManyAttempts
+from gateway.errors import BadInput, SafeDialError
 from gateway.validation import problems as plain_problems
 from gateway.web.pages.render import Notice, render, translator_for
 from gateway.web.pages.session import REDIRECTS
+from gateway.web.retry import retry_after
 
 
 def error_body(exc: SafeDialError) -> dict[str, object]:
@@ -43,14 +44,6 @@ def error_page(request: Request, status_code: int, text: str | None = None) -> R
         heading, text = t("error.title"), text or t("error.other")
     return render(request, "error.html", status_code=status_code, heading=heading,
                   notice=Notice("error", text))
-
-
-def retry_after(exc: SafeDialError) -> dict[str, str]:
-    """The ``Retry-After`` header of a ``TooManyAttempts`` that says how long to wait."""
-    seconds = exc.details.get("retry_after_s")
-    if isinstance(exc, TooManyAttempts) and isinstance(seconds, str) and seconds.isdigit():
-        return {"Retry-After": seconds}
-    return {}
 
 
 def domain_page(request: Request, exc: SafeDialError) -> Response:

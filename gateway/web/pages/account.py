@@ -17,7 +17,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.errors import BadInput
-from gateway.web.errors import retry_after
 from gateway.web.pages.render import Notice, render, translator_for
 from gateway.web.pages.session import (
     CheckedForm,
@@ -31,6 +30,7 @@ from gateway.web.pages.session import (
     web_user,
 )
 from gateway.web.pages.sign_in import CHOOSE_PAGE, HOME, PRE_COOKIE, client_of, throttled
+from gateway.web.retry import retry_after
 from gateway.web_auth import passwords, signin
 from gateway.web_auth.first_password import choose_first_password
 from gateway.web_auth.sessions import WebUser, end_session

@@ -25,7 +25,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.people.access import AccountDeactivated
-from gateway.web.errors import retry_after
 from gateway.web.pages.render import Notice, render, translator_for
 from gateway.web.pages.session import (
     CSRF_FIELD,
@@ -39,6 +38,7 @@ from gateway.web.pages.session import (
     set_session_cookie,
     web_user,
 )
+from gateway.web.retry import retry_after
 from gateway.web_auth import signin
 from gateway.web_auth.addresses import client_address
 from gateway.web_auth.csrf import check_csrf, csrf_token
