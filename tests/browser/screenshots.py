@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gateway.web.app import create_app
 from tests.browser import demo
+from tests.browser.admin_screenshots import take_admin_pages
 from tests.browser.advocate_screenshots import take_advocate_pages
 from tests.support.browser import chromium, serving
 from tests.support.world import make_world
@@ -42,6 +43,7 @@ def take(folder: Path) -> list[Path]:
                         context.close()
                         taken.append(target)
                 taken += take_advocate_pages(browser, folder, Path(root) / "desk", SIZES)
+                taken += take_admin_pages(browser, folder, Path(root) / "admin-desk", SIZES)
         finally:
             world.close()
     return taken
