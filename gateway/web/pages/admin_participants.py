@@ -6,7 +6,7 @@ Thin: read the form (``participant_form``), call one service
 reaches an address; addresses carry only pseudonymous ids. The phone number, the code
 word and the cover reason are never rendered back, not even after a refused save:
 the admin is asked to type them again. The participant form has a field per window
-row, more than ``CheckedForm`` reads, so it is read by ``_participant_form`` with the
+row, more than ``CheckedForm`` reads, so it is read by ``checked_form_of`` with the
 same session and CSRF checks and a larger field limit.
 """
 
@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
-from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.domain.windows import zone_or_none
@@ -30,17 +28,12 @@ from gateway.web.pages.admin_frame import render_admin
 from gateway.web.pages.admin_participant_words import safe_times, window_lines
 from gateway.web.pages.render import Notice, translator_for
 from gateway.web.pages.session import (
-    CSRF_FIELD,
     AdminSignedIn,
     CheckedForm,
-    FormRefused,
-    admin_signed_in,
+    checked_form_of,
     context_of,
     form_text,
-    session_secret,
-    signed_in,
 )
-from gateway.web_auth.csrf import check_csrf
 from gateway.web_auth.sessions import WebUser
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -50,32 +43,10 @@ SECTION: Final = "participants"
 MAX_QUERY: Final = 100
 #: The participant form: about 25 fields and three per window row (28 rows at most).
 _MAX_FIELDS: Final = 25 + 3 * forms.MAX_ROWS + 8
-_FORM_TYPE: Final = "application/x-www-form-urlencoded"
 
 
-async def _participant_form(request: Request) -> FormData:
-    """The posted participant form, once it carries this session's CSRF token (as
-    ``CheckedForm``, with room for every window row)."""
-    await run_in_threadpool(lambda: admin_signed_in(signed_in(request)))
-    content_type = request.headers.get("content-type", "").partition(";")[0].strip()
-    form = FormData()
-    if content_type.lower() == _FORM_TYPE:
-        try:
-            pairs: list[tuple[str, str | UploadFile]] = list(parse_qsl(
-                (await request.body()).decode("utf-8"), keep_blank_values=True,
-                max_num_fields=_MAX_FIELDS))
-            form = FormData(pairs)
-        except ValueError:
-            raise BadInput("this form could not be read: reload the page and try again"
-                           ) from None
-    secret = session_secret(request)
-    if secret is None or not check_csrf(secret, form_text(form, CSRF_FIELD)):
-        raise FormRefused("this form was not sent from a page of this session: "
-                          "reload the page and try again")
-    return form
-
-
-ParticipantForm = Annotated[FormData, Depends(_participant_form)]
+#: The participant form, CSRF-checked like ``CheckedForm``, with room for every row.
+ParticipantForm = Annotated[FormData, Depends(checked_form_of(_MAX_FIELDS))]
 
 
 # The list and the search ---------------------------------------------------------------

@@ -24,6 +24,7 @@ What a page route uses:
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, ClassVar, Final
 from urllib.parse import parse_qsl
@@ -162,34 +163,44 @@ def form_text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def posted_form(request: Request) -> FormData:
+async def posted_form(request: Request, max_fields: int = _MAX_FIELDS) -> FormData:
     """The request's urlencoded form (what our pages' forms send; anything else is an
-    empty form). The body is at most 64 KiB (``gateway.web.body``)."""
+    empty form), of at most ``max_fields`` fields. The body is at most 64 KiB
+    (``gateway.web.body``)."""
     content_type = request.headers.get("content-type", "").partition(";")[0].strip()
     if content_type.lower() != _FORM_TYPE:
         return FormData()
     try:
         text = (await request.body()).decode("utf-8")
         pairs: list[tuple[str, str | UploadFile]] = list(
-            parse_qsl(text, keep_blank_values=True, max_num_fields=_MAX_FIELDS))
+            parse_qsl(text, keep_blank_values=True, max_num_fields=max_fields))
     except ValueError:  # not UTF-8, or too many fields
         raise BadInput("this form could not be read: reload the page and try again") from None
     return FormData(pairs)
 
 
-async def checked_form(request: Request) -> FormData:
+async def checked_form(request: Request, max_fields: int = _MAX_FIELDS) -> FormData:
     """The posted form of a signed-in user, once its CSRF token is this session's.
 
     Signed out, or yet to choose a new password: as ``SignedIn``. A wrong or missing
     token is ``FormRefused`` (403), before anything acts on the form.
     """
     await run_in_threadpool(signed_in, request)
-    form = await posted_form(request)
+    form = await posted_form(request, max_fields)
     secret = session_secret(request)
     if secret is None or not check_csrf(secret, form_text(form, CSRF_FIELD)):
         raise FormRefused("this form was not sent from a page of this session: "
                           "reload the page and try again")
     return form
+
+
+def checked_form_of(max_fields: int) -> Callable[[Request], Awaitable[FormData]]:
+    """``checked_form`` for a longer form (e.g. a participant's, a row per window)."""
+
+    async def checked(request: Request) -> FormData:
+        return await checked_form(request, max_fields)
+
+    return checked
 
 
 CheckedForm = Annotated[FormData, Depends(checked_form)]
