@@ -187,11 +187,17 @@ async def checked_form(request: Request, max_fields: int = _MAX_FIELDS) -> FormD
     """
     await run_in_threadpool(signed_in, request)
     form = await posted_form(request, max_fields)
+    require_form_token(request, form)
+    return form
+
+
+def require_form_token(request: Request, form: FormData) -> None:
+    """``FormRefused`` unless ``form`` carries this session's CSRF token (any kind of
+    form: the urlencoded ones here, the upload in ``upload_form``)."""
     secret = session_secret(request)
     if secret is None or not check_csrf(secret, form_text(form, CSRF_FIELD)):
         raise FormRefused("this form was not sent from a page of this session: "
                           "reload the page and try again")
-    return form
 
 
 def checked_form_of(max_fields: int) -> Callable[[Request], Awaitable[FormData]]:

@@ -18,14 +18,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
 from gateway.errors import BadInput
-from gateway.web.pages.session import (
-    CSRF_FIELD,
-    FormRefused,
-    form_text,
-    session_secret,
-    signed_in,
-)
-from gateway.web_auth.csrf import check_csrf
+from gateway.web.pages.session import require_form_token, signed_in
 
 _MULTIPART: Final = "multipart/form-data"
 _MAX_FIELDS: Final = 8
@@ -46,10 +39,7 @@ async def checked_upload(request: Request) -> AsyncIterator[FormData]:
             raise BadInput("this form could not be read: reload the page and try again"
                            ) from None
     try:
-        secret = session_secret(request)
-        if secret is None or not check_csrf(secret, form_text(form, CSRF_FIELD)):
-            raise FormRefused("this form was not sent from a page of this session: "
-                              "reload the page and try again")
+        require_form_token(request, form)
         yield form
     finally:
         await form.close()
