@@ -1,10 +1,11 @@
 """Which of a participant's preferences were discussed with them, by whom and when.
 
 Why: a preference the participant never talked through is the agency's default,
-and advocates are told so ("default, not yet discussed"). Once an admin records one
-from the participant form, the card says who recorded it and on what day, so an
-advocate knows it was agreed, and whom to ask about it. Rows are written in the same
-unit of work as the change they describe, and go with the participant when erased.
+and advocates are told so ("default, not yet discussed"). Once someone records one
+(an admin on the participant form, the API, or the ``safedial`` command), the card
+says who recorded it and on what day, so an advocate knows it was agreed, and whom to
+ask about it. The people service writes the rows in the same unit of work as the
+change they describe; they go with the participant when erased.
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ NOT_PREFERENCES: Final = frozenset({"alias", "phone"})
 
 @dataclass(frozen=True)
 class Discussion:
-    """Who recorded a preference (their display name, or their id if none) and when."""
+    """Who recorded a preference and when: ``by`` is the account's display name (its id
+    if it has none), or None when no account did (the ``safedial`` command's actor)."""
 
-    by: str
+    by: str | None
     at: datetime
 
 
@@ -65,11 +67,13 @@ def record(session: Session, *, participant_id: str, preferences: Iterable[str],
 def discussions_of(session: Session, participant_id: str) -> Mapping[str, Discussion]:
     """Each discussed preference of the participant, with who recorded it."""
     rows = session.execute(
-        select(PreferenceDiscussionRow, AdvocateRow.display_name)
+        select(PreferenceDiscussionRow, AdvocateRow.display_name, AdvocateRow.id)
         .outerjoin(AdvocateRow, AdvocateRow.id == PreferenceDiscussionRow.discussed_by)
         .where(PreferenceDiscussionRow.participant_id == participant_id))
-    return {row.preference: Discussion(name or row.discussed_by, as_utc(row.discussed_at))
-            for row, name in rows}
+    return {row.preference: Discussion(
+                (name or row.discussed_by) if account is not None else None,
+                as_utc(row.discussed_at))
+            for row, name, account in rows}
 
 
 def forget(session: Session, participant_id: str) -> None:

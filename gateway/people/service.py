@@ -172,6 +172,8 @@ def create_participant(
     session.flush()
     audit.append(session, actor=actor, action="participant.created", participant=row.id,
                  fields=changed, now=moment, changes_preferences=True)
+    discussions.record(session, participant_id=row.id, actor=actor, now=moment,
+                       preferences=discussions.preferences_in(changed))
     return row.id
 
 
@@ -180,7 +182,8 @@ def update_participant(
     fields: ParticipantFields, callbacks: PendingCallbacks, now: datetime | None = None,
 ) -> list[str]:
     """Change what was set; changed preferences void pending call-backs (decided under
-    the old ones)."""
+    the old ones). Each preference changed counts as discussed by ``actor`` now, and
+    one put back to the default as not discussed any more."""
     row = get_participant_row(session, participant_id)
     moment = now or datetime.now(UTC)
     changed = _apply(session, row, fields, keys, policy, moment.date())
@@ -188,6 +191,10 @@ def update_participant(
         row.updated_at = moment
         audit.append(session, actor=actor, action="participant.updated", participant=row.id,
                      fields=changed, now=moment, changes_preferences=True)
+        touched = discussions.preferences_in(changed)
+        discussions.record(session, participant_id=row.id, preferences=touched,
+                           cleared={p for p in touched if discussions.still_default(row, p)},
+                           actor=actor, now=moment)
         callbacks.void_for_participant(session, participant_id=row.id, actor=actor,
                                        reason="preferences-changed", now=moment)
     return changed

@@ -9,7 +9,7 @@ Chromium; the call itself is in ``test_call_pages.py``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -184,7 +184,8 @@ def test_the_rules_say_which_are_defaults_not_yet_discussed(
     assert rules["Caller ID"].startswith("Withheld: no number is shown. "
                                          "(default, not yet discussed)")
     assert rules["If the call drops"] == ("Call back after 20 minutes, up to 2 times; your "
-                                          "phone rings first.")
+                                          "phone rings first. Recorded with the safedial "
+                                          f"command on {datetime.now(UTC).date()}")
     assert rules["Safe-call windows (their time, America/Toronto)"].startswith(
         "Monday 09:00 to 17:00")
     assert rules["Cover reason"].startswith("One is on file")

@@ -113,15 +113,13 @@ def on_file(ctx: AppContext, participant_id: str) -> OnFile:
 
 
 def create(ctx: AppContext, *, actor: str, data: Mapping[str, Any]) -> str:
-    """Record a new participant; every preference given counts as discussed now."""
+    """Record a new participant; every preference given counts as discussed now (the
+    people service records that)."""
     fields = parse_input(NewParticipant, data)
     now = datetime.now(UTC)
     with ctx.db.unit_of_work() as session:
-        new_id = people.create_participant(session, keys=ctx.keys, policy=ctx.policy,
-                                           actor=actor, fields=fields, now=now)
-        discussions.record(session, participant_id=new_id, actor=actor, now=now,
-                           preferences=discussions.preferences_in(fields.model_fields_set))
-    return new_id
+        return people.create_participant(session, keys=ctx.keys, policy=ctx.policy,
+                                         actor=actor, fields=fields, now=now)
 
 
 def update(ctx: AppContext, *, actor: str, participant_id: str, data: Mapping[str, Any]
@@ -131,15 +129,9 @@ def update(ctx: AppContext, *, actor: str, participant_id: str, data: Mapping[st
     fields = parse_input(ParticipantFields, data)
     now = datetime.now(UTC)
     with ctx.db.unit_of_work() as session:
-        changed = people.update_participant(
+        return people.update_participant(
             session, keys=ctx.keys, policy=ctx.policy, actor=actor,
             participant_id=participant_id, fields=fields, callbacks=ctx.callbacks(), now=now)
-        touched = discussions.preferences_in(changed)
-        row = get_participant_row(session, participant_id)
-        discussions.record(session, participant_id=participant_id, preferences=touched,
-                           cleared={p for p in touched if discussions.still_default(row, p)},
-                           actor=actor, now=now)
-    return changed
 
 
 def pending_callbacks(ctx: AppContext, participant_id: str) -> int:

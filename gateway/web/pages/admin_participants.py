@@ -26,6 +26,7 @@ from gateway.web.pages import admin_participant_services as services
 from gateway.web.pages import participant_form as forms
 from gateway.web.pages.admin_frame import render_admin
 from gateway.web.pages.admin_participant_words import safe_times, window_lines
+from gateway.web.pages.card import discussed_line
 from gateway.web.pages.render import Notice, translator_for
 from gateway.web.pages.session import (
     AdminSignedIn,
@@ -94,8 +95,7 @@ def _form_page(request: Request, form: forms.Form, *, on_file: services.OnFile |
         safe_times=[] if check.problems else safe_times(
             t, check.windows, zone, ctx.policy.timezone, datetime.now(UTC),
             forms.pause_date(form)),
-        discussed={name: t("admin_participants.discussed", name=d.by,
-                           date=f"{d.at:%Y-%m-%d}")
+        discussed={name: discussed_line(t, d)
                    for name, d in (on_file.discussions.items() if on_file else ())},
         defaults=on_file.defaults if on_file else services.DEFAULTABLE)
 

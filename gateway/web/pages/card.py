@@ -109,8 +109,10 @@ def discussed_line(t: Translator, discussion: Discussion | None) -> str | None:
     """Who recorded a preference and on what day (UTC), or None."""
     if discussion is None:
         return None
-    return t("admin_participants.discussed", name=discussion.by,
-             date=f"{discussion.at:%Y-%m-%d}")
+    day = f"{discussion.at:%Y-%m-%d}"
+    if discussion.by is None:
+        return t("admin_participants.recorded_by_command", date=day)
+    return t("admin_participants.discussed", name=discussion.by, date=day)
 
 
 def build_card(t: Translator, view: Mapping[str, Any], decision: Decision, *,
