@@ -16,11 +16,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from starlette.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.errors import BadInput
-from gateway.web.errors import error_body
+from gateway.web.errors import domain_page, error_body, is_api
 
 MAX_BODY_BYTES = 64 * 1024
 #: Routes (full-path patterns) allowed a larger body, and their limit: a recorded prompt
@@ -110,7 +111,13 @@ class BodyRules:
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, exc: BadInput) -> None:
-        response = JSONResponse(status_code=exc.http_status, content=error_body(exc))
+        """JSON for the API; for a page (a form, an upload) the error page in words."""
+        request = Request(scope)
+        response: Response
+        if "app" in scope and not is_api(request):
+            response = domain_page(request, exc)
+        else:
+            response = JSONResponse(status_code=exc.http_status, content=error_body(exc))
         await response(scope, receive, send)
 
 
