@@ -10,7 +10,6 @@ and sends the browser to the run's page, whose status region is complete as serv
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
@@ -21,6 +20,7 @@ from gateway.errors import BadInput, NotFound
 from gateway.selftest.locks import MODES, LockNotClearable
 from gateway.web.pages import privacy_view as view
 from gateway.web.pages.admin_frame import mode_name, render_admin
+from gateway.web.pages.event_stream import event, event_stream
 from gateway.web.pages.privacy_words import max_age_words
 from gateway.web.pages.render import Notice, translator_for
 from gateway.web.pages.session import AdminSignedIn, CheckedForm, context_of, form_text, now
@@ -102,12 +102,11 @@ def run_events(run_id: str, request: Request, user: AdminSignedIn) -> StreamingR
             progress = await run_in_threadpool(view.run, ctx, t, run_id, zone=zone)
             if progress is None:
                 return
-            yield f"data: {json.dumps({'text': progress.text(t), 'done': progress.done})}\n\n"
+            yield event(progress.text(t), done=progress.done)
             if progress.done:
                 return
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"X-Accel-Buffering": "no"})
+    return event_stream(events())
 
 
 @router.post("/privacy/clear")

@@ -8,7 +8,6 @@ either: anyone else gets "not found", as for a call that does not exist.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
@@ -16,6 +15,7 @@ from starlette.responses import HTMLResponse, StreamingResponse
 
 from gateway.errors import NotFound
 from gateway.web.pages.call_words import call_status
+from gateway.web.pages.event_stream import event, event_stream
 from gateway.web.pages.render import render, translator_for
 from gateway.web.pages.session import SignedIn, context_of
 
@@ -48,7 +48,6 @@ def call_events(call_id: str, request: Request, user: SignedIn
     async def events() -> AsyncIterator[str]:
         async for state in ctx.call_book.changes(call_id, advocate_id=user.advocate_id):
             status = call_status(t, state)
-            yield f"data: {json.dumps({'text': status.text, 'done': status.done})}\n\n"
+            yield event(status.text, done=status.done)
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"X-Accel-Buffering": "no"})
+    return event_stream(events())
