@@ -13,8 +13,6 @@ temporary file renamed into place), so a call never reads half an edit.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -22,7 +20,7 @@ from typing import Final, Literal
 from gateway.errors import NotFound
 from gateway.prompts.audio import NOT_RECORDABLE, recording_file
 from gateway.prompts.templates import PromptError, Template, language_candidates, load_template
-from gateway.storage.private import make_private_folder
+from gateway.storage.private import write_private_file
 
 #: Kinds in the order the list shows them; scripts come after ``generic``.
 ORDER: Final = ("generic", "script", "notice-voicemail-left", "notice-voicemail-not-left",
@@ -145,17 +143,8 @@ def _is_tag(tag: str) -> bool:
 
 
 def _write(path: Path, data: bytes) -> None:
-    make_private_folder(path.parent)
-    handle, temporary = tempfile.mkstemp(prefix=".edit-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Whole or not at all: a call never reads half an edit."""
+    write_private_file(path, data)
 
 
 def _remove(path: Path) -> bool:

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
-from gateway.storage.private import PRIVATE_FILE
+from gateway.storage.private import PRIVATE_FILE, write_private_file
 
 SUFFIX = ".audit-head"
 
@@ -72,13 +72,7 @@ class AuditMark:
             self._write(mark)
 
     def _write(self, mark: Mark) -> None:
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            json.dump(mark._asdict(), handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        write_private_file(self.path, json.dumps(mark._asdict()).encode("ascii"))
 
     @contextmanager
     def _locked(self) -> Iterator[None]:

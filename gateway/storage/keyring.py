@@ -57,9 +57,7 @@ import os
 import re
 import secrets
 import stat
-import tempfile
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,7 +67,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from gateway.errors import KeysUnavailable
-from gateway.storage.private import make_private_folder
+from gateway.storage.private import write_private_file
 
 FILE_VERSION: Final = 1
 PREFIX: Final = b"sd2:"
@@ -314,20 +312,10 @@ def _read_json(path: Path) -> Any:
 
 
 def _write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
+    """The key file, written whole (``write_private_file``); never over another one
+    unless ``overwrite`` (a rotation)."""
     try:
-        make_private_folder(path.parent)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise KeyFileError(f"cannot write the key file at {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:  # mkstemp created it with mode 0600
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            os.link(tmp, path)  # atomic, and fails if the name exists: never overwrites
+        write_private_file(path, data, overwrite=overwrite)
     except FileExistsError:
         raise KeyFileError(
             f"a key file already exists at {path}: refusing to overwrite it "
@@ -335,19 +323,6 @@ def _write_atomically(path: Path, data: bytes, *, overwrite: bool) -> None:
         ) from None
     except OSError as exc:
         raise KeyFileError(f"cannot write the key file at {path}: {exc.strerror}") from None
-    finally:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    with suppress(OSError):  # not every platform can fsync a directory
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # --- key file parsing ---------------------------------------------------------------------

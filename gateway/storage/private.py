@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
+from contextlib import suppress
 from pathlib import Path
 
 from gateway.errors import ConfigurationError
@@ -54,3 +56,39 @@ def check_private_file(path: Path, *, what: str) -> None:
             f"the folder of the {what}, {path.parent}, is writable by other users (mode "
             f"{folder:04o}), who could replace the file: run `chmod 700 {path.parent}`"
         )
+
+
+def write_private_file(path: Path, data: bytes, *, overwrite: bool = True) -> None:
+    """Write ``data`` to ``path`` whole or not at all: mode 600, in a private folder.
+
+    Why one writer: a reader (a call, another process) must never see half a key file,
+    audit mark or edited prompt. A temporary file beside ``path`` is written and synced,
+    then renamed over ``path``; with ``overwrite=False`` it is linked instead, which
+    fails with ``FileExistsError`` if the name exists (a key file is never replaced).
+    The folder is synced so the new name survives a crash. ``OSError`` is left to the
+    caller to put in its own words.
+    """
+    make_private_folder(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:  # mkstemp created it with mode 0600
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            os.link(tmp, path)  # atomic, and fails if the name exists
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(tmp)
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    with suppress(OSError):  # not every platform can fsync a directory
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -13,6 +13,7 @@ from gateway.errors import ConfigurationError
 from gateway.settings import load_settings
 from gateway.storage.db import Database
 from gateway.storage.keyring import init_key_file
+from gateway.storage.private import write_private_file
 from gateway.wiring import build_context
 from tests.support.world import world_environment
 
@@ -82,3 +83,24 @@ def test_the_pbx_runtime_folder_and_every_folder_asterisk_writes_are_700(
     assert mode(layout.root.parent) == 0o700, "parents SafeDial creates are private too"
     assert {folder.name: mode(folder) for folder in layout.writable_dirs()} == {
         folder.name: 0o700 for folder in layout.writable_dirs()}
+
+
+def test_a_private_file_is_written_whole_with_mode_600_in_a_private_folder(
+    tmp_path: Path
+) -> None:
+    target = tmp_path / "new" / "mark.json"
+    write_private_file(target, b"first")
+    write_private_file(target, b"second")
+    assert target.read_bytes() == b"second"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert stat.S_IMODE(target.parent.stat().st_mode) == 0o700
+    assert [p.name for p in target.parent.iterdir()] == ["mark.json"], "no temporary left"
+
+
+def test_a_private_file_that_must_not_be_replaced_is_refused_and_kept(tmp_path: Path) -> None:
+    target = tmp_path / "keys.json"
+    write_private_file(target, b"the only copy", overwrite=False)
+    with pytest.raises(FileExistsError):
+        write_private_file(target, b"another", overwrite=False)
+    assert target.read_bytes() == b"the only copy"
+    assert [p.name for p in tmp_path.iterdir()] == ["keys.json"]
