@@ -91,3 +91,7 @@ def test_the_accounts_pages_have_no_serious_accessibility_violation(
             assert axe_violations(page) == [], (address, viewport)
         _add(page, app_url)
         assert axe_violations(page) == [], ("one-time password", viewport)
+        page.goto(f"{app_url}/admin/accounts/{advocate_id}")
+        page.get_by_role("button", name="Issue a new API token").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("New API token")
+        assert axe_violations(page) == [], ("new API token", viewport)

@@ -427,3 +427,33 @@ def test_a_form_without_this_session_s_csrf_token_changes_nothing(
         assert client.post(address, data=data).status_code == 403, address
     assert (account_count(world), len(trail(world))) == before
     assert row_of(world, target).active and api_status(client, token.secret) == 200
+
+
+def test_an_issued_api_token_is_shown_once_works_and_is_listed_without_its_secret(
+    world: AppContext, admin_client: tuple[TestClient, Session]
+) -> None:
+    client, admin = admin_client
+    advocate_id = add_advocate(world, phone=PHONE)
+    answer = client.post(f"/admin/accounts/{advocate_id}/tokens", data=admin.form())
+    assert answer.status_code == 200
+    secret = Html(answer.text).one("code", class_="one-time-password").text.strip()
+    assert api_status(client, secret) == 200
+    later = client.get(f"/admin/accounts/{advocate_id}").text
+    assert secret not in later
+    (listed,) = Html(later).find("button", class_="danger", type="submit")[-1:]
+    assert listed.attrs["aria-label"].startswith("Revoke token ")
+    assert any(actor == admin.advocate_id and action == "advocate.token-issued"
+               for actor, action, _ in trail(world))
+
+
+def test_a_deactivated_account_gets_no_new_token(
+    world: AppContext, admin_client: tuple[TestClient, Session]
+) -> None:
+    client, admin = admin_client
+    advocate_id = add_advocate(world, phone=PHONE)
+    client.post(f"/admin/accounts/{advocate_id}/deactivate", data=admin.form())
+    answer = client.post(f"/admin/accounts/{advocate_id}/tokens", data=admin.form())
+    assert answer.status_code == 422
+    assert "reactivate it before issuing a token" in Html(answer.text).text
+    with world.db.unit_of_work() as session:
+        assert access.list_tokens(session, advocate_id=advocate_id) == []

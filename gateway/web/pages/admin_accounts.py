@@ -21,6 +21,7 @@ from gateway.web.pages import admin_accounts_words as words
 from gateway.web.pages.admin_frame import render_admin
 from gateway.web.pages.render import Notice, Pages, translator_for
 from gateway.web.pages.session import AdminSignedIn, CheckedForm, context_of, form_text
+from gateway.web.pages.when import moment
 from gateway.web_auth.sessions import WebUser
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -165,6 +166,26 @@ def revoke(advocate_id: str, token_id: str, request: Request, admin: AdminSigned
            _form: CheckedForm) -> Response:
     return _act(request, admin, advocate_id, "revoked", services.revoke_token,
                 token_id=token_id)
+
+
+@router.post("/accounts/{advocate_id}/tokens")
+def issue_token(advocate_id: str, request: Request, admin: AdminSignedIn,
+                _form: CheckedForm) -> HTMLResponse:
+    """A new API token, its secret in this answer only (a deactivated account: refused)."""
+    ctx = context_of(request)
+    try:
+        issued = services.issue_token(ctx, actor=admin.advocate_id, advocate_id=advocate_id)
+    except (BadInput, Refused) as exc:
+        if exc.http_status == 404:
+            raise
+        return _account_page(request, admin, advocate_id, status_code=exc.http_status,
+                             notice=_refusal(request, exc))
+    page = services.account_page(ctx, advocate_id)
+    return render_admin(request, "admin/account_token.html", section=SECTION,
+                        advocate_id=advocate_id, name=page.account.name, token_id=issued.id,
+                        secret=issued.secret,
+                        expires=moment(translator_for(request), issued.expires_at,
+                                       admin.advocate.timezone))
 
 
 @router.post("/accounts/{advocate_id}/reset-password")

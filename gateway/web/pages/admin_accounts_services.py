@@ -230,6 +230,14 @@ def reset_password(ctx: AppContext, *, actor: str, advocate_id: str) -> str:
                                                 now=datetime.now(UTC))
 
 
+def issue_token(ctx: AppContext, *, actor: str, advocate_id: str) -> access.IssuedToken:
+    """A new API token for this (active) account, for the policy's ``token_days``: its
+    secret is shown once and only its hash is kept."""
+    with ctx.db.unit_of_work() as session:
+        return access.create_token(session, actor=actor, advocate_id=advocate_id,
+                                   days=ctx.policy.token_days)
+
+
 def revoke_token(ctx: AppContext, *, actor: str, advocate_id: str, token_id: str) -> bool:
     """Revoke one of this account's tokens; another account's is "not found"."""
     with ctx.db.unit_of_work() as session:
