@@ -14,7 +14,7 @@ pbx-config-unsafe.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from gateway.domain.preferences import (
     Preferences,
     VoicemailRule,
 )
+from gateway.domain.safe_times import pause_start
 from gateway.domain.windows import is_open, next_open, zone_or_none
 
 
@@ -135,23 +136,16 @@ def _timing_reasons(prefs: Preferences, now: datetime) -> tuple[list[Reason], da
         reasons.append(Reason("no-window", text))
     if tz is None:
         return reasons, None
-    pause_start = _pause_start(prefs, tz)
-    paused = pause_start is not None and now.astimezone(UTC) < pause_start.astimezone(UTC)
+    not_before = pause_start(prefs.pause_until, tz)
+    paused = not_before is not None and now.astimezone(UTC) < not_before.astimezone(UTC)
     closed = bool(prefs.windows) and not is_open(prefs.windows, tz, now)
-    next_safe = next_open(prefs.windows, tz, now, pause_start) if paused or closed else None
+    next_safe = next_open(prefs.windows, tz, now, not_before) if paused or closed else None
     if paused:
         reasons.append(Reason("paused", _paused_text(prefs, tz, next_safe)))
     if closed:
         text = f"Outside the participant's safe-call windows; {_next_text(next_safe, tz)}."
         reasons.append(Reason("outside-window", text))
     return reasons, next_safe
-
-
-def _pause_start(prefs: Preferences, tz: ZoneInfo) -> datetime | None:
-    """00:00 local on ``pause_until`` (fold=0: the first such instant, or just past a gap)."""
-    if prefs.pause_until is None:
-        return None
-    return datetime.combine(prefs.pause_until, time(0), tzinfo=tz)
 
 
 def _paused_text(prefs: Preferences, tz: ZoneInfo, next_safe: datetime | None) -> str:

@@ -20,7 +20,8 @@ _HORIZON = timedelta(days=15)
 
 
 def pause_start(pause_until: date | None, tz: ZoneInfo) -> datetime | None:
-    """The first instant a pause no longer holds: 00:00 local on ``pause_until``."""
+    """The first instant a pause no longer holds: 00:00 local on ``pause_until`` (fold=0:
+    the first such instant, or just past a gap). The gate's rule (``decision``) too."""
     return None if pause_until is None else datetime.combine(pause_until, time(0), tzinfo=tz)
 
 
