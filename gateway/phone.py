@@ -42,6 +42,11 @@ class PhoneNumber:
         return self._e164
 
     @property
+    def last_two(self) -> str:
+        """The last two digits: all a page may show of a number on file."""
+        return self._e164[-2:]
+
+    @property
     def national_tail(self) -> str:
         """The last seven digits: how a leaked number is recognised in any format."""
         return self._e164[-7:]

@@ -51,6 +51,10 @@ def test_e164_gives_the_real_number():
     assert PhoneNumber(NUMBER).e164 == NUMBER
 
 
+def test_a_page_may_show_only_the_last_two_digits():
+    assert PhoneNumber(NUMBER).last_two == "23"
+
+
 def test_national_tail_is_the_last_seven_digits():
     assert PhoneNumber(NUMBER).national_tail == "5550123"
 

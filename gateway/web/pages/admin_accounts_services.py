@@ -105,7 +105,7 @@ def _moment(text: Any) -> datetime | None:
 
 def _ending(session: Session, ctx: AppContext, advocate_id: str) -> str:
     """The last two digits of the account's own phone: enough to check it with them."""
-    return people.advocate_phone(session, keys=ctx.keys, advocate_id=advocate_id).e164[-2:]
+    return people.advocate_phone(session, keys=ctx.keys, advocate_id=advocate_id).last_two
 
 
 def _account(session: Session, row: AdvocateRow, ctx: AppContext) -> Account:

@@ -96,7 +96,7 @@ def on_file(ctx: AppContext, participant_id: str) -> OnFile:
         stored = {"windows": list(row.windows), "callback_delay_min": row.callback_delay_min,
                   "callback_attempts": row.callback_attempts}
         ending = people.participant_phone(session, keys=ctx.keys,
-                                          participant_id=participant_id).e164[-2:]
+                                          participant_id=participant_id).last_two
         talked = discussions.discussions_of(session, participant_id)
         assigned_ids = caseload.advocates_of(session, participant_id)
         active = session.execute(select(AdvocateRow.id, AdvocateRow.display_name)
