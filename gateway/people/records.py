@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.callerid import CallerIdMode
@@ -41,6 +43,15 @@ def get_advocate_row(session: Session, advocate_id: str) -> AdvocateRow:
     if row is None:
         raise NotFound(NO_SUCH_ADVOCATE)
     return row
+
+
+def advocate_names(session: Session, ids: Iterable[str] | None = None) -> dict[str, str]:
+    """Account id -> display name, for ``ids`` (ids that are no account are left out),
+    or for every account."""
+    query = select(AdvocateRow.id, AdvocateRow.display_name)
+    if ids is not None:
+        query = query.where(AdvocateRow.id.in_(set(ids)))
+    return {ident: name for ident, name in session.execute(query)}
 
 
 def preferences_of(row: ParticipantRow) -> Preferences:

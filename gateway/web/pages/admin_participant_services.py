@@ -19,7 +19,7 @@ from gateway.people import caseload, discussions
 from gateway.people import service as people
 from gateway.people.discussions import Discussion
 from gateway.people.inputs import NewParticipant, ParticipantFields, parse_input
-from gateway.people.records import get_participant_row
+from gateway.people.records import advocate_names, get_participant_row
 from gateway.storage.tables import AdvocateRow, CallbackRow
 from gateway.web.pages.participant_form import Form, form_of
 from gateway.wiring import AppContext
@@ -72,14 +72,9 @@ def _defaults(view: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _names(ctx: AppContext) -> dict[str, str]:
-    with ctx.db.unit_of_work() as session:
-        return dict(session.execute(select(AdvocateRow.id, AdvocateRow.display_name)).all())
-
-
 def participants(ctx: AppContext, alias: str | None = None) -> list[ListEntry]:
-    names = _names(ctx)
     with ctx.db.unit_of_work() as session:
+        names = advocate_names(session)
         views = people.list_participants(session, policy=ctx.policy, alias=alias)
         return [ListEntry(str(v["id"]), str(v["alias"]), str(v["timezone"]),
                           tuple(names.get(a, a) for a in caseload.advocates_of(session, v["id"])),
@@ -102,7 +97,7 @@ def on_file(ctx: AppContext, participant_id: str) -> OnFile:
         active = session.execute(select(AdvocateRow.id, AdvocateRow.display_name)
                                  .where(AdvocateRow.active.is_(True))
                                  .order_by(AdvocateRow.display_name)).all()
-    names = dict(active) | _names(ctx)
+        names = advocate_names(session, assigned_ids)
     return OnFile(
         id=participant_id, view=view, form=form_of(view, stored), phone_ending=ending,
         code_word_on_file=bool(view["code_word_on_file"]),

@@ -10,21 +10,18 @@ is not itself audited.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
 from gateway.audit import service as audit
 from gateway.callbacks import followup
 from gateway.calls import records
 from gateway.domain.windows import zone_or_none
-from gateway.storage.tables import AdvocateRow
+from gateway.people.records import advocate_names
 from gateway.web.pages import record_words as words
 from gateway.web.pages.admin_frame import render_admin
 from gateway.web.pages.audit_verdict import verdict
@@ -144,7 +141,7 @@ def _audit(request: Request, admin: WebUser, chosen: AuditFilter, *, form: dict[
             entries, total = audit.newest(session, participant=chosen.participant,
                                           action_prefix=chosen.action, limit=PAGE_SIZE,
                                           offset=offset(chosen.page))
-            names = _advocate_names(session, (entry.actor for entry in entries))
+            names = advocate_names(session, (entry.actor for entry in entries))
         rows = [words.audit_row(t, entry, names, zone) for entry in entries]
         paging = words.page_of(chosen.page, PAGE_SIZE, len(entries), total)
         kept = {"participant": chosen.participant or "", "action": chosen.action or ""}
@@ -153,10 +150,3 @@ def _audit(request: Request, admin: WebUser, chosen: AuditFilter, *, form: dict[
     return render_admin(request, "admin/audit.html", section="audit", status_code=status_code,
                         notice=notice, form=form, zone=zone.key, rows=rows, paging=paging,
                         previous=previous, next=following)
-
-
-def _advocate_names(session: Session, actors: Iterable[str]) -> dict[str, str]:
-    """The display names of the accounts among ``actors`` (the others are no account)."""
-    ids = set(actors)
-    query = select(AdvocateRow.id, AdvocateRow.display_name).where(AdvocateRow.id.in_(ids))
-    return {ident: name for ident, name in session.execute(query)}
