@@ -8,7 +8,7 @@ phone instead of the PBX), signed in as its advocate.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
@@ -40,8 +40,12 @@ def _call(page: Page, url: str, desk: AdvocateDesk) -> None:
     expect(page.get_by_role("status")).to_have_text("Ended: Voicemail left.", timeout=15_000)
 
 
+#: How to get to a page, signed in, at the served app's address.
+Visit = Callable[[Page, str, AdvocateDesk], None]
+Sizes = tuple[tuple[str, dict[str, int]], ...]
+
 #: (file name, how to get there) of each advocate page shown in the README.
-PAGES: tuple[tuple[str, Callable[[Page, str, AdvocateDesk], None]], ...] = (
+PAGES: tuple[tuple[str, Visit], ...] = (
     ("participant-search", _search),
     ("card-refused", _refused),
     ("card-allowed", _allowed),
@@ -49,23 +53,29 @@ PAGES: tuple[tuple[str, Callable[[Page, str, AdvocateDesk], None]], ...] = (
 )
 
 
-def take_advocate_pages(browser: Browser, folder: Path, root: Path,
-                        sizes: tuple[tuple[str, dict[str, int]], ...]) -> list[Path]:
-    desk = advocate_desk(root, hold_s=1.0)
+def take_pages(browser: Browser, folder: Path, desk: AdvocateDesk, account_id: str,
+               pages: Sequence[tuple[str, Visit]], sizes: Sizes) -> list[Path]:
+    """Each page at each size, signed in as ``account_id``, into ``folder``."""
     taken: list[Path] = []
+    with serving(create_app(desk.world, run_scheduler=False)) as url:
+        for name, visit in pages:
+            for size, viewport in sizes:
+                context = signed_in_context(browser, url, desk.world, account_id,
+                                            viewport=viewport)
+                page = context.new_page()
+                visit(page, url, desk)
+                page.wait_for_load_state("networkidle")
+                target = folder / f"{name}-{size}.png"
+                page.screenshot(path=target, full_page=True)
+                context.close()
+                taken.append(target)
+    return taken
+
+
+def take_advocate_pages(browser: Browser, folder: Path, root: Path, sizes: Sizes
+                        ) -> list[Path]:
+    desk = advocate_desk(root, hold_s=1.0)
     try:
-        with serving(create_app(desk.world, run_scheduler=False)) as url:
-            for name, visit in PAGES:
-                for size, viewport in sizes:
-                    context = signed_in_context(browser, url, desk.world, desk.advocate_id,
-                                                viewport=viewport)
-                    page = context.new_page()
-                    visit(page, url, desk)
-                    page.wait_for_load_state("networkidle")
-                    target = folder / f"{name}-{size}.png"
-                    page.screenshot(path=target, full_page=True)
-                    context.close()
-                    taken.append(target)
+        return take_pages(browser, folder, desk, desk.advocate_id, PAGES, sizes)
     finally:
         desk.world.close()
-    return taken
