@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 
 from gateway.domain.windows import DAYS
+from gateway.web.app import create_app
 from gateway.web.pages.session import COOKIE
 from gateway.web_auth import accounts
 from gateway.web_auth.csrf import csrf_token
@@ -45,6 +46,13 @@ class Session:
 
     def form(self, **fields: str) -> dict[str, str]:
         return {"csrf_token": self.csrf, **fields}
+
+
+def client_for(world: AppContext) -> TestClient:
+    """A browser-like client of the app on ``world``: https (the cookies are Secure), and
+    redirects are answers to check, not to follow."""
+    return TestClient(create_app(world, run_scheduler=False), base_url="https://testserver",
+                      follow_redirects=False)
 
 
 def open_web_session(world: AppContext, advocate_id: str) -> str:

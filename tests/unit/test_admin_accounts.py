@@ -15,20 +15,14 @@ from sqlalchemy import func, select
 from gateway.audit import service as audit
 from gateway.people import access
 from gateway.storage.tables import AdvocateRow
-from gateway.web.app import create_app
 from gateway.web.pages.session import COOKIE
 from gateway.web_auth import accounts
 from gateway.web_auth.sessions import open_sessions, session_for
 from gateway.wiring import AppContext
-from tests.support.pages import Html, Session, open_web_session, sign_in, words
+from tests.support.pages import Html, Session, client_for, open_web_session, sign_in, words
 from tests.support.world import add_advocate
 
 PHONE = "+12025550177"
-
-
-def client_for(world: AppContext) -> TestClient:
-    return TestClient(create_app(world, run_scheduler=False), base_url="https://testserver",
-                      follow_redirects=False)
 
 
 @pytest.fixture

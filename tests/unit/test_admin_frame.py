@@ -8,15 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from gateway.storage.tables import SelftestResultRow
-from gateway.web.app import create_app
 from gateway.web.pages.admin_frame import SECTIONS
 from gateway.wiring import AppContext
 from tests.support.canary import pass_selftest
-from tests.support.pages import Html, sign_in
+from tests.support.pages import Html, client_for, sign_in
 from tests.support.world import make_world
 
 
@@ -26,11 +24,6 @@ def fresh_world(tmp_path: Path) -> Iterator[AppContext]:
     ctx = make_world(tmp_path)
     yield ctx
     ctx.close()
-
-
-def client_for(world: AppContext) -> TestClient:
-    return TestClient(create_app(world, run_scheduler=False), base_url="https://testserver",
-                      follow_redirects=False)
 
 
 def banner_of(page: str) -> list[str]:

@@ -11,20 +11,18 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from gateway.callerid import CallerIdMode
 from gateway.domain.selftest import CanaryReading
 from gateway.storage.tables import AuditRow, SelftestResultRow
-from gateway.web.app import create_app
 from gateway.web.pages.catalogue import translator
 from gateway.web.pages.privacy_words import age_words
 from gateway.web.pages.render import build_pages
 from gateway.wiring import AppContext
 from tests.support.canary import Canary, private_canary, run_selftest, selftest_with
 from tests.support.numbers import AGENCY, CANARY, MASKED
-from tests.support.pages import Html, sign_in
+from tests.support.pages import Html, client_for, sign_in
 from tests.support.world import make_world
 
 WITHHOLD, MASKED_MODE = CallerIdMode.WITHHOLD, CallerIdMode.MASKED
@@ -55,11 +53,6 @@ def fresh_world(tmp_path: Path) -> Iterator[AppContext]:
     ctx = make_world(tmp_path)
     yield ctx
     ctx.close()
-
-
-def client_for(world: AppContext) -> TestClient:
-    return TestClient(create_app(world, run_scheduler=False), base_url="https://testserver",
-                      follow_redirects=False)
 
 
 def use_canary(world: AppContext, canary: Canary) -> None:

@@ -15,22 +15,16 @@ from sqlalchemy import text
 from gateway.callbacks.service import CallbackStatus
 from gateway.calls.models import Outcome
 from gateway.storage.tables import CallbackRow, CallRecordRow
-from gateway.web.app import create_app
 from gateway.web.pages.catalogue import load_catalogues, translator
 from gateway.web.pages.record_words import outcome_names
 from gateway.web.pages.render import LOCALES
 from gateway.wiring import AppContext
 from tests.support.numbers import ADVOCATE, PARTICIPANT, leaked
-from tests.support.pages import Html, Session, sign_in
+from tests.support.pages import Html, Session, client_for, sign_in
 from tests.support.world import add_participant
 
 #: The admin's clock in these tests; dates in filters are read on it.
 ZONE = "America/Toronto"
-
-
-def client_for(world: AppContext) -> TestClient:
-    return TestClient(create_app(world, run_scheduler=False), base_url="https://testserver",
-                      follow_redirects=False)
 
 
 def admin_in(world: AppContext, client: TestClient) -> Session:

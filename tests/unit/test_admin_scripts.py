@@ -25,9 +25,8 @@ from gateway.domain.preferences import (
 from gateway.prompts import render_audio, voicemail_template
 from gateway.prompts.editing import check_recording
 from gateway.storage.tables import AuditRow
-from gateway.web.app import create_app
 from gateway.wiring import AppContext
-from tests.support.pages import Html, Session, sign_in
+from tests.support.pages import Html, Session, client_for, sign_in
 from tests.support.world import make_world
 
 GOOD = "Hi, this is {advocate_name}, returning your call. Talk soon, {callback_hours}."
@@ -41,11 +40,6 @@ def world(tmp_path: Path):  # type: ignore[no-untyped-def]
     ctx = make_world(tmp_path)
     yield ctx
     ctx.close()
-
-
-def client_for(world: AppContext) -> TestClient:
-    return TestClient(create_app(world, run_scheduler=False), base_url="https://testserver",
-                      follow_redirects=False)
 
 
 def edited(world: AppContext, relative: str = "en/generic.txt") -> Path:
