@@ -279,7 +279,7 @@ def test_an_upload_larger_than_its_bounded_limit_is_refused_with_413(
         other = client.post(f"{PAGE}/save", data=who.form(text="x" * (70 * 1024)))
     assert sent.status_code == 413
     assert other.status_code == 413
-    assert "A recording may be at most 2 MiB" in Html(sent.text).text, "a page, in words"
+    assert "A recording may be at most one minute long" in Html(sent.text).text, "a page, in words"
     assert not uploaded(world).exists() and not edited(world).exists()
 
 
