@@ -115,3 +115,13 @@ def advocates_of(session: Session, participant_id: str) -> list[str]:
     get_participant_row(session, participant_id)
     return list(session.scalars(select(CaseloadRow.advocate_id).where(
         CaseloadRow.participant_id == participant_id).order_by(CaseloadRow.advocate_id)))
+
+
+def assignments(session: Session) -> dict[str, list[str]]:
+    """Every participant's advocates (ids, in id order), in one query: for lists."""
+    found: dict[str, list[str]] = {}
+    rows = session.execute(select(CaseloadRow.participant_id, CaseloadRow.advocate_id)
+                           .order_by(CaseloadRow.participant_id, CaseloadRow.advocate_id))
+    for participant_id, advocate_id in rows:
+        found.setdefault(participant_id, []).append(advocate_id)
+    return found

@@ -264,3 +264,18 @@ def test_next_safe_times_are_the_starts_of_the_next_open_runs_after_a_pause() ->
     always = parse_window_specs(["mon-sun 00:00-24:00"])
     assert len(next_safe_times(always, paris, friday)) == 1
     assert next_safe_times((), paris, friday) == []
+
+
+def test_the_list_names_each_participants_advocates(
+        world: AppContext, client: TestClient, admin: Session) -> None:
+    first, second = create(client, admin), create(client, admin, alias="Lily",
+                                                  phone="+12025550170")
+    robin = add_advocate(world, phone="+12025550136", name="Robin")
+    kim = add_advocate(world, phone="+12025550137", name="Kim")
+    for participant_id, advocate_id in ((first, robin), (first, kim), (second, kim)):
+        client.post(f"/admin/participants/{participant_id}/assign",
+                    data=admin.form(advocate_id=advocate_id))
+    page = Html(client.get("/admin/participants").text)
+    lines = [" ".join(tr.text.split()) for tr in page.find("tr")]
+    assert any(first in line and "Robin" in line and "Kim" in line for line in lines), lines
+    assert any(second in line and "Kim" in line and "Robin" not in line for line in lines), lines

@@ -75,10 +75,11 @@ def _defaults(view: Mapping[str, Any]) -> tuple[str, ...]:
 def participants(ctx: AppContext, alias: str | None = None) -> list[ListEntry]:
     with ctx.db.unit_of_work() as session:
         names = advocate_names(session)
+        assigned = caseload.assignments(session)
         views = people.list_participants(session, policy=ctx.policy, alias=alias)
-        return [ListEntry(str(v["id"]), str(v["alias"]), str(v["timezone"]),
-                          tuple(names.get(a, a) for a in caseload.advocates_of(session, v["id"])),
-                          _defaults(v)) for v in views]
+    return [ListEntry(str(v["id"]), str(v["alias"]), str(v["timezone"]),
+                      tuple(names.get(a, a) for a in assigned.get(str(v["id"]), ())),
+                      _defaults(v)) for v in views]
 
 
 def on_file(ctx: AppContext, participant_id: str) -> OnFile:
